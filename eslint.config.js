@@ -1,0 +1,56 @@
+// ESLint flat config: type-aware rules from typescript-eslint, plus the import direction of
+// STYLE.md enforced with no-restricted-imports (core <- store/engine <- services <- api/cli).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+/** Layers a folder must not import from, innermost first. */
+const forbidden = {
+  "src/core/**": ["store", "engine", "services", "api", "cli"],
+  "src/store/**": ["engine", "services", "api", "cli"],
+  "src/engine/**": ["services", "api", "cli"],
+  "src/services/**": ["api", "cli"],
+  "src/api/**": ["cli"],
+};
+
+const boundaryConfigs = Object.entries(forbidden).map(([files, layers]) => ({
+  files: [files],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: [
+          ...layers.map((layer) => ({
+            group: [`**/${layer}/**`],
+            message: `imports point inward: this layer may not import from ${layer}/ (STYLE.md)`,
+          })),
+          {
+            regex: "^(\\.\\./)+index\\.js$",
+            message: "imports point inward: only api/ and cli/ may use the library facade",
+          },
+        ],
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "bin/**", "console/dist/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+    },
+  },
+  {
+    files: ["**/*.js", "**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  ...boundaryConfigs,
+);

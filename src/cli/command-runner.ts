@@ -1,0 +1,80 @@
+/**
+ * Runs one command's action: reads the global options, opens the backend, runs the action,
+ * always closes the backend, and turns a failure into the error output and an exit code.
+ */
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { StrataError, toStrataError } from "../core/errors.js";
+import { openBackend } from "./backend.js";
+import type { BackendOptions, OpenedBackend, StrataBackend } from "./backend.js";
+import type { CliIo } from "./cli-io.js";
+import { readGlobalOptions } from "./global-options.js";
+import { Output } from "./output.js";
+
+/** Exit codes: success, a Strata error (the request was refused), an unexpected failure or bad usage. */
+export const EXIT = { ok: 0, refused: 1, internal: 2, usage: 2 } as const;
+
+/** What an action gets: the backend, the output, and path resolution against the CLI's cwd. */
+export interface CommandContext {
+  backend: StrataBackend;
+  output: Output;
+  /** Resolves a path given on the command line (for example `--file`) against the cwd. */
+  resolvePath(path: string): string;
+}
+
+/** A command's work, given its context. */
+export type CommandAction = (context: CommandContext) => Promise<void>;
+
+/** How the runner opens a backend (tests may substitute one). */
+export type BackendOpener = (options: BackendOptions) => Promise<OpenedBackend>;
+
+/** Runs command actions and remembers the exit code of the last one. */
+export class CommandRunner {
+  /** The exit code the CLI run ends with. */
+  exitCode: number = EXIT.ok;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly open: BackendOpener = openBackend,
+  ) {}
+
+  /** Runs `action` for `command`; failures are printed, never thrown. */
+  async run(command: Command, action: CommandAction): Promise<void> {
+    const options = readGlobalOptions(command, this.io);
+    const output = new Output(this.io, options.json);
+    try {
+      await this.withBackend(options.backend, (backend) =>
+        action({ backend, output, resolvePath: (path) => resolve(this.io.cwd, path) }),
+      );
+    } catch (thrown) {
+      this.exitCode = reportFailure(output, thrown);
+    }
+  }
+
+  /** Opens the backend, runs `work`, and closes it whatever happened. */
+  private async withBackend(
+    options: BackendOptions,
+    work: (backend: StrataBackend) => Promise<void>,
+  ): Promise<void> {
+    const backend = await this.open(options);
+    let failed = false;
+    try {
+      await work(backend);
+    } catch (thrown) {
+      failed = true;
+      throw thrown;
+    } finally {
+      // A close failure after a failed action must not hide the action's own error.
+      await backend.close().catch((thrown: unknown) => {
+        if (!failed) throw thrown;
+      });
+    }
+  }
+}
+
+/** Prints a failure and returns its exit code: 1 for a Strata error, 2 for anything unexpected. */
+export function reportFailure(output: Output, thrown: unknown): number {
+  const error = toStrataError(thrown);
+  output.error(error);
+  return thrown instanceof StrataError ? EXIT.refused : EXIT.internal;
+}

@@ -1,0 +1,189 @@
+/**
+ * The human forms of Strata's objects. The `key: value` blocks use the JSON field names, so what
+ * a person reads is what a script gets with `--json`.
+ */
+import type { ChainVerdict } from "../core/audit-chain.js";
+import type { AuditEvent, Draft, RunCounts, Version, Workflow } from "../core/model.js";
+import { formatBlock, formatProblem, formatTable, indent, shortHash, shortTime } from "./output.js";
+
+/** A workflow as a `key: value` block. */
+export function renderWorkflow(workflow: Workflow): string {
+  return formatBlock([
+    ["key", workflow.key],
+    ["id", workflow.id],
+    ["name", workflow.name],
+    ["status", workflow.status],
+    ["liveVersion", workflow.liveVersion],
+    ["latestVersion", workflow.latestVersion],
+    ["draftRevision", workflow.draftRevision],
+    ["createdAt", workflow.createdAt],
+    ["createdBy", workflow.createdBy],
+    ["updatedAt", workflow.updatedAt],
+  ]);
+}
+
+/** Workflows as a table, or a hint when there are none. */
+export function renderWorkflowTable(workflows: readonly Workflow[]): string {
+  if (workflows.length === 0)
+    return "No workflows yet: create one with `strata workflow create <key>`.";
+  return formatTable(
+    ["KEY", "NAME", "STATUS", "LIVE", "LATEST", "DRAFT"],
+    workflows.map((workflow) => [
+      workflow.key,
+      workflow.name,
+      workflow.status,
+      versionLabel(workflow.liveVersion),
+      versionLabel(workflow.latestVersion),
+      workflow.draftRevision === null ? null : `rev ${workflow.draftRevision}`,
+    ]),
+  );
+}
+
+/** A published or retired version as a block, its change summary indented below. */
+export function renderVersion(version: Version): string {
+  return [
+    formatBlock([
+      ["number", version.number],
+      ["id", version.id],
+      ["workflowId", version.workflowId],
+      ["state", version.state],
+      ["live", version.live ? "yes" : "no"],
+      ["hash", version.hash],
+      ["description", version.description],
+      ["baseVersion", version.baseVersion],
+      ["createdAt", version.createdAt],
+      ["createdBy", version.createdBy],
+      ["lastEditedBy", version.lastEditedBy],
+      ["publishedAt", version.publishedAt],
+      ["retiredAt", version.retiredAt],
+      ["runCounts", describeRunCounts(version.runCounts)],
+      ["openRuns", `${version.openRuns}${version.drained ? " (drained)" : ""}`],
+    ]),
+    "summary:",
+    ...indent(summaryLines(version.summary)),
+  ].join("\n");
+}
+
+/** The draft as a block, with its validation problems listed one per line with their path. */
+export function renderDraft(draft: Draft): string {
+  return [
+    formatBlock([
+      ["state", `draft (rev ${draft.revision} → v${draft.nextNumber})`],
+      ["id", draft.id],
+      ["workflowId", draft.workflowId],
+      ["revision", draft.revision],
+      ["nextNumber", draft.nextNumber],
+      ["baseVersion", draft.baseVersion],
+      ["hash", draft.hash],
+      ["createdAt", draft.createdAt],
+      ["createdBy", draft.createdBy],
+      ["updatedAt", draft.updatedAt],
+      ["lastEditedBy", draft.lastEditedBy],
+      ["problems", draft.problems.length === 0 ? "none: ready to publish" : draft.problems.length],
+    ]),
+    ...indent(draft.problems.map(formatProblem)),
+  ].join("\n");
+}
+
+/** A workflow's history: `NUMBER STATE LIVE HASH PUBLISHED BY DESCRIPTION`, the draft first. */
+export function renderVersionTable(versions: ReadonlyArray<Version | Draft>): string {
+  return formatTable(
+    ["NUMBER", "STATE", "LIVE", "HASH", "PUBLISHED", "BY", "DESCRIPTION"],
+    versions.map((version) => [
+      isDraft(version)
+        ? `draft (rev ${version.revision} → v${version.nextNumber})`
+        : version.number,
+      version.state,
+      version.live ? "yes" : "",
+      shortHash(version.hash),
+      shortTime(version.publishedAt),
+      version.lastEditedBy,
+      version.description,
+    ]),
+  );
+}
+
+/** Audit events as a table; `workflowKeys` maps workflow ids to keys for the WORKFLOW column. */
+export function renderAuditTable(
+  events: readonly AuditEvent[],
+  workflowKeys: ReadonlyMap<string, string>,
+): string {
+  if (events.length === 0) return "No audit events.";
+  return formatTable(
+    ["SEQ", "AT", "ACTOR", "ACTION", "WORKFLOW", "DETAIL"],
+    events.map((event) => [
+      event.seq,
+      shortTime(event.at),
+      event.actor,
+      event.action,
+      event.workflowId === null ? null : (workflowKeys.get(event.workflowId) ?? event.workflowId),
+      describeEvent(event),
+    ]),
+  );
+}
+
+/** The verdict of an intact chain (a broken one is reported as the `audit_broken` error). */
+export function renderVerdict(verdict: Extract<ChainVerdict, { ok: true }>): string {
+  if (verdict.events === 0) return "audit chain intact: no events yet";
+  return `audit chain intact: ${verdict.events} events, head #${verdict.headSeq} ${verdict.headHash}`;
+}
+
+/** A short reading of an event's before/after, for the DETAIL column. */
+export function describeEvent(event: AuditEvent): string {
+  const before = fields(event.before);
+  const after = fields(event.after);
+  switch (event.action) {
+    case "workflow.created":
+      return `key ${String(after.key)}`;
+    case "draft.opened":
+      return typeof after.baseVersion === "number" ? `rev 1 from v${after.baseVersion}` : "rev 1";
+    case "draft.saved":
+    case "draft.reverted":
+      return `rev ${String(before.revision)} → ${String(after.revision)}`;
+    case "draft.discarded":
+      return `rev ${String(before.revision)}`;
+    case "version.published":
+      return describePublish(after);
+    case "version.retired":
+    case "version.restored":
+    case "version.deleted":
+      return `v${String(before.number)}`;
+    default:
+      return "";
+  }
+}
+
+function describePublish(after: Record<string, unknown>): string {
+  const parts = [`v${String(after.number)}`];
+  if (after.live === true) parts.push("live");
+  const retired = Array.isArray(after.retired) ? (after.retired as unknown[]) : [];
+  if (retired.length > 0) parts.push(`retired ${retired.map((n) => `v${String(n)}`).join(", ")}`);
+  return parts.join(", ");
+}
+
+function fields(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function isDraft(version: Version | Draft): version is Draft {
+  return version.state === "draft";
+}
+
+function versionLabel(number: number | null): string | null {
+  return number === null ? null : `v${number}`;
+}
+
+function summaryLines(summary: string | null): string[] {
+  return summary === null || summary === "" ? ["-"] : summary.split("\n");
+}
+
+/** `production: completed 3, waiting 1; test: completed 2`, or `none`. */
+function describeRunCounts(counts: RunCounts): string {
+  const parts = (["production", "test"] as const).flatMap((kind) => {
+    const statuses = Object.entries(counts[kind]).filter(([, count]) => (count ?? 0) > 0);
+    return statuses.length === 0
+      ? []
+      : [`${kind}: ${statuses.map(([status, count]) => `${status} ${count}`).join(", ")}`];
+  });
+  return parts.length === 0 ? "none" : parts.join("; ");
+}

@@ -1,0 +1,138 @@
+/**
+ * Strata as a library: `const strata = await Strata.open({ database: "./strata.db" })`, then
+ * `strata.workflows.create(…)`, `strata.drafts.publish(…)`, `strata.versions.retire(…)`.
+ * The CLI and the server are thin layers over the same services.
+ */
+import { userInfo } from "node:os";
+import type { Clock } from "./core/clock.js";
+import type { Actor } from "./core/model.js";
+import { bindContext } from "./services/bind-context.js";
+import type { BoundMethods } from "./services/bind-context.js";
+import type { AuditService } from "./services/audit-service.js";
+import type { DraftService } from "./services/draft-service.js";
+import type { PublishService } from "./services/publish-service.js";
+import { createServices } from "./services/strata-services.js";
+import type { StrataServices } from "./services/strata-services.js";
+import type { VersionService } from "./services/version-service.js";
+import type { WorkflowService } from "./services/workflow-service.js";
+import { openStore } from "./store/open-store.js";
+import type { Store } from "./store/store.js";
+
+export * from "./core/model.js";
+export { StrataError, isStrataError, ERROR_STATUS } from "./core/errors.js";
+export type { ErrorCode } from "./core/errors.js";
+export type { ChainVerdict } from "./core/audit-chain.js";
+export {
+  parseDefinitionText,
+  loadDefinitionFile,
+  validateDefinition,
+  canonicalJson,
+  hashDefinition,
+} from "./core/definition/index.js";
+export type { CreateWorkflowInput, Page } from "./services/workflow-service.js";
+export type { OpenDraftOptions, SaveDraftInput } from "./services/draft-service.js";
+export type { PublishOptions } from "./services/publish-service.js";
+
+/** How to open Strata. */
+export interface StrataOptions {
+  /** A SQLite file path or a `postgres://` URL; `$STRATA_DB`, else `./strata.db`. */
+  database?: string;
+  /** The tenant to act in (default `default`). */
+  tenant?: string;
+  /** Who the changes are attributed to (default: the OS user). */
+  actor?: string;
+  /** The clock (tests inject one). */
+  clock?: Clock;
+}
+
+/** The tenant used when none is named. */
+export const DEFAULT_TENANT = "default";
+
+/** The OS user, the local actor when none is given. */
+export function localActor(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "local";
+  }
+}
+
+/** The embedded engine: workflows, drafts, versions and the audit log of one tenant. */
+export class Strata {
+  /** Workflows: create, list, show, activate, deactivate. */
+  readonly workflows: BoundMethods<
+    WorkflowService,
+    "create" | "list" | "show" | "activate" | "deactivate"
+  >;
+  /** The draft: open, show, save, revert, discard, and publish it as a new version. */
+  readonly drafts: BoundMethods<DraftService, "open" | "show" | "save" | "revert" | "discard"> &
+    BoundMethods<PublishService, "publish">;
+  /** Versions: list, show, retire, restore, delete. */
+  readonly versions: BoundMethods<
+    VersionService,
+    "list" | "show" | "retire" | "restore" | "delete"
+  >;
+  /** The audit log: list and verify. */
+  readonly audit: BoundMethods<AuditService, "list" | "verify">;
+
+  private constructor(
+    private readonly services: StrataServices,
+    private readonly owner: boolean,
+    /** The tenant and actor every call of this instance uses. */
+    readonly context: Actor,
+  ) {
+    this.workflows = bindContext(services.workflows, context, [
+      "create",
+      "list",
+      "show",
+      "activate",
+      "deactivate",
+    ]);
+    this.drafts = {
+      ...bindContext(services.drafts, context, ["open", "show", "save", "revert", "discard"]),
+      ...bindContext(services.publisher, context, ["publish"]),
+    };
+    this.versions = bindContext(services.versions, context, [
+      "list",
+      "show",
+      "retire",
+      "restore",
+      "delete",
+    ]);
+    this.audit = bindContext(services.audit, context, ["list", "verify"]);
+  }
+
+  /** Opens (and migrates) the database and returns the engine. */
+  static async open(options: StrataOptions = {}): Promise<Strata> {
+    const store = await openStore(options.database ?? process.env.STRATA_DB ?? "./strata.db");
+    return Strata.fromStore(store, options, true);
+  }
+
+  /** Wraps an already open store; closing this instance leaves the store open. */
+  static fromStore(
+    store: Store,
+    options: Omit<StrataOptions, "database"> = {},
+    owner = false,
+  ): Strata {
+    const context = {
+      tenantId: options.tenant ?? DEFAULT_TENANT,
+      actor: options.actor ?? localActor(),
+    };
+    return new Strata(createServices(store, options.clock), owner, context);
+  }
+
+  /** The same engine acting as another actor or in another tenant. */
+  as(context: Partial<Actor>): Strata {
+    return new Strata(this.services, false, { ...this.context, ...context });
+  }
+
+  /** The underlying store (for tools and tests). */
+  get store(): Store {
+    return this.services.deps.store;
+  }
+
+  /** Closes the database if this instance opened it. */
+  async close(): Promise<void> {
+    if (this.owner) await this.services.deps.store.close();
+  }
+}

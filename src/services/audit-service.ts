@@ -1,0 +1,48 @@
+/** Reading and verifying the audit log (DESIGN.md L14, §6). */
+import { verifyChain } from "../core/audit-chain.js";
+import type { ChainVerdict } from "../core/audit-chain.js";
+import type { AuditEvent } from "../core/model.js";
+import { listAuditRows, readAuditHead } from "../store/audit-rows.js";
+import { findWorkflow } from "../store/workflow-rows.js";
+import type { CallContext, ServiceDeps } from "./deps.js";
+import type { Page } from "./workflow-service.js";
+import { workflowNotFound } from "./workflow-service.js";
+
+/** Audit operations. */
+export class AuditService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** Events in chain order, optionally of one workflow; the cursor is the last `seq` seen. */
+  async list(
+    ctx: CallContext,
+    options: { workflow?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<AuditEvent>> {
+    const db = this.deps.store.db;
+    let workflowId: string | undefined;
+    if (options.workflow !== undefined) {
+      const workflow = await findWorkflow(db, ctx.tenantId, options.workflow);
+      if (workflow === undefined) throw workflowNotFound(options.workflow);
+      workflowId = workflow.id;
+    }
+    const limit = options.limit ?? 100;
+    const rows = await listAuditRows(db, ctx.tenantId, {
+      limit: limit + 1,
+      ...(workflowId === undefined ? {} : { workflowId }),
+      ...(options.cursor === undefined ? {} : { afterSeq: Number(options.cursor) }),
+    });
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor: rows.length > limit && last !== undefined ? String(last.seq) : null,
+    };
+  }
+
+  /** Recomputes the tenant's whole chain and names the first event that does not fit. */
+  async verify(ctx: CallContext): Promise<ChainVerdict> {
+    const db = this.deps.store.db;
+    const events = await listAuditRows(db, ctx.tenantId);
+    const head = await readAuditHead(db, ctx.tenantId);
+    return verifyChain(events, head);
+  }
+}

@@ -1,0 +1,138 @@
+/** Publishing a draft as the next numbered, immutable version (DESIGN.md L3, L7). */
+import { assertValidDefinition, summarizeChanges } from "../core/definition/index.js";
+import { StrataError } from "../core/errors.js";
+import type { Version } from "../core/model.js";
+import { appendAuditEvent } from "../store/audit-rows.js";
+import { assignVersionNumber } from "../store/queries/assign-version-number.js";
+import type { StoreTransaction } from "../store/store.js";
+import {
+  findNewestVersion,
+  findVersionById,
+  markPublished,
+  setRetiredAt,
+} from "../store/version-rows.js";
+import type { VersionRow } from "../store/version-rows.js";
+import { findLiveVersionId, setLiveRoute } from "../store/workflow-rows.js";
+import { runChange } from "./deps.js";
+import type { CallContext, ServiceDeps } from "./deps.js";
+import type { DraftService } from "./draft-service.js";
+import type { VersionService } from "./version-service.js";
+
+/** How to publish. */
+export interface PublishOptions {
+  /** The draft revision that was reviewed; publishing fails if the draft moved on (L7). */
+  revision?: number;
+  /** The author's description of the change. */
+  description?: string;
+  /** Make the new version live at 100% (default true); false publishes it for pinning only. */
+  activate?: boolean;
+  /** Retire the version the new one replaces on the live route. */
+  retirePrevious?: boolean;
+}
+
+/** Publishes drafts. */
+export class PublishService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly drafts: DraftService,
+    private readonly versions: VersionService,
+  ) {}
+
+  /**
+   * Validates the draft fully and turns it into version N+1 in one transaction: if anything
+   * fails, the draft, the versions and the live route are as they were.
+   */
+  async publish(ctx: CallContext, ref: string, options: PublishOptions = {}): Promise<Version> {
+    const activate = options.activate ?? true;
+    if (options.retirePrevious === true && !activate) {
+      throw new StrataError(
+        "validation_failed",
+        "retirePrevious retires the version being replaced on the live route, so it needs activate: true",
+      );
+    }
+    const published = await runChange(this.deps, async (trx, now) => {
+      const { workflow, draft } = await this.drafts.lockDraft(trx, ctx, ref, options.revision);
+      const definition = JSON.parse(draft.definition) as unknown;
+      assertValidDefinition(definition);
+      const liveId = await findLiveVersionId(trx, ctx.tenantId, workflow.id);
+      const previous = await this.previousVersion(trx, ctx, workflow.id, liveId);
+      if (previous !== undefined && previous.hash === draft.hash) {
+        throw new StrataError(
+          "no_changes",
+          `the draft is identical to version ${previous.number}; change it before publishing, or discard it`,
+        );
+      }
+      const number = await assignVersionNumber(trx, ctx.tenantId, workflow.id);
+      const summary = summarize(draft, previous);
+      await markPublished(trx, ctx.tenantId, draft.id, {
+        number,
+        description: options.description ?? null,
+        summary,
+        actor: ctx.actor,
+        now,
+      });
+      const retired: number[] = [];
+      if (activate) {
+        await setLiveRoute(trx, ctx.tenantId, workflow.id, draft.id, now);
+        if (
+          options.retirePrevious === true &&
+          liveId !== null &&
+          previous !== undefined &&
+          previous.retired_at === null
+        ) {
+          await setRetiredAt(trx, ctx.tenantId, liveId, now, now);
+          retired.push(previous.number ?? 0);
+        }
+      }
+      await appendAuditEvent(trx, this.deps.store.dialect, {
+        tenantId: ctx.tenantId,
+        actor: ctx.actor,
+        action: "version.published",
+        workflowId: workflow.id,
+        subjectId: draft.id,
+        at: now,
+        before: {
+          revision: draft.revision,
+          liveVersion: liveId === null ? null : (previous?.number ?? null),
+        },
+        after: {
+          number,
+          hash: draft.hash,
+          description: options.description ?? null,
+          summary,
+          live: activate,
+          retired,
+        },
+      });
+      return { workflowId: workflow.id, number };
+    });
+    return this.versions.show(ctx, published.workflowId, published.number);
+  }
+
+  /**
+   * The version a new one follows, for `no_changes` and the summary: the live version, else
+   * the newest numbered one. Comparing with the live version (not the draft's base) lets
+   * "restore vK" publish vK's definition again as a new version.
+   */
+  private async previousVersion(
+    trx: StoreTransaction,
+    ctx: CallContext,
+    workflowId: string,
+    liveId: string | null,
+  ): Promise<VersionRow | undefined> {
+    const live = liveId === null ? undefined : await findVersionById(trx, ctx.tenantId, liveId);
+    return live ?? (await findNewestVersion(trx, ctx.tenantId, workflowId));
+  }
+}
+
+/** The stored change summary: one line per change against the previous version. */
+function summarize(draft: VersionRow, previous: VersionRow | undefined): string {
+  const lines = summarizeChanges(
+    previous === undefined ? null : (JSON.parse(previous.definition) as unknown),
+    JSON.parse(draft.definition) as unknown,
+  );
+  if (draft.base_number !== null && draft.base_number !== previous?.number) {
+    lines.unshift(`restored from v${draft.base_number}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,162 @@
+/** Published versions: history, retire, restore and delete (DESIGN.md L8–L10). */
+import { StrataError } from "../core/errors.js";
+import { assertDeletable, assertRestorable, assertRetirable } from "../core/lifecycle.js";
+import type { Draft, Version } from "../core/model.js";
+import { appendAuditEvent } from "../store/audit-rows.js";
+import type { StoreTransaction } from "../store/store.js";
+import {
+  countRunsByVersion,
+  deleteVersionRow,
+  findVersionByNumber,
+  listVersionRows,
+  setRetiredAt,
+} from "../store/version-rows.js";
+import type { VersionRow } from "../store/version-rows.js";
+import { findLiveVersionId, findWorkflow, setLiveRoute } from "../store/workflow-rows.js";
+import type { WorkflowRow } from "../store/workflow-rows.js";
+import { runChange } from "./deps.js";
+import type { CallContext, ServiceDeps } from "./deps.js";
+import { loadRunCounts, toDraft, toVersion } from "./views.js";
+import { lockWorkflow, workflowNotFound } from "./workflow-service.js";
+
+/** Version operations. */
+export class VersionService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** Every version of a workflow, the draft first, with state, live flag and run counts. */
+  async list(ctx: CallContext, ref: string): Promise<Array<Version | Draft>> {
+    const db = this.deps.store.db;
+    const workflow = await this.findWorkflow(ctx, ref);
+    const rows = await listVersionRows(db, ctx.tenantId, workflow.id);
+    const liveId = await findLiveVersionId(db, ctx.tenantId, workflow.id);
+    const counts = await loadRunCounts(
+      db,
+      ctx.tenantId,
+      rows.map((row) => row.id),
+    );
+    return rows.map((row) =>
+      row.number === null
+        ? toDraft(row, workflow.last_number, counts.get(row.id))
+        : toVersion(row, liveId, counts.get(row.id)),
+    );
+  }
+
+  /** One published or retired version by number. */
+  async show(ctx: CallContext, ref: string, number: number): Promise<Version> {
+    const db = this.deps.store.db;
+    const workflow = await this.findWorkflow(ctx, ref);
+    const row = await findVersionByNumber(db, ctx.tenantId, workflow.id, number);
+    if (row === undefined) throw versionNotFound(workflow.key, number);
+    const liveId = await findLiveVersionId(db, ctx.tenantId, workflow.id);
+    const counts = await loadRunCounts(db, ctx.tenantId, [row.id]);
+    return toVersion(row, liveId, counts.get(row.id));
+  }
+
+  /**
+   * Retires a published version (L8). On a deactivated workflow the live version can be
+   * retired too, which empties the live route.
+   */
+  async retire(ctx: CallContext, ref: string, number: number): Promise<Version> {
+    const workflowId = await this.change(ctx, ref, number, async (trx, workflow, version, now) => {
+      const liveId = await findLiveVersionId(trx, ctx.tenantId, workflow.id);
+      const live = liveId === version.id;
+      assertRetirable({
+        number,
+        live,
+        workflowStatus: workflow.status,
+        publishedAt: version.published_at,
+        retiredAt: version.retired_at,
+      });
+      await setRetiredAt(trx, ctx.tenantId, version.id, now, now);
+      if (live) await setLiveRoute(trx, ctx.tenantId, workflow.id, null, now);
+      return {
+        action: "version.retired",
+        before: { state: "published", live },
+        after: { state: "retired", live: false },
+      };
+    });
+    return this.show(ctx, workflowId, number);
+  }
+
+  /** Turns a retired version back into a published one (L9). It does not become live. */
+  async restore(ctx: CallContext, ref: string, number: number): Promise<Version> {
+    const workflowId = await this.change(ctx, ref, number, (trx, _workflow, version, now) => {
+      assertRestorable({
+        number,
+        publishedAt: version.published_at,
+        retiredAt: version.retired_at,
+      });
+      return setRetiredAt(trx, ctx.tenantId, version.id, null, now).then(() => ({
+        action: "version.restored",
+        before: { state: "retired" },
+        after: { state: "published" },
+      }));
+    });
+    return this.show(ctx, workflowId, number);
+  }
+
+  /** Deletes a retired version with no runs of either kind (L10). Its number stays used. */
+  async delete(ctx: CallContext, ref: string, number: number): Promise<void> {
+    await this.change(ctx, ref, number, async (trx, _workflow, version) => {
+      const counts = await countRunsByVersion(trx, ctx.tenantId, [version.id]);
+      const runs = counts.reduce((sum, row) => sum + row.count, 0);
+      assertDeletable({
+        number,
+        runs,
+        publishedAt: version.published_at,
+        retiredAt: version.retired_at,
+      });
+      await deleteVersionRow(trx, ctx.tenantId, version.id);
+      return {
+        action: "version.deleted",
+        before: { state: "retired", hash: version.hash },
+        after: null,
+      };
+    });
+  }
+
+  /** Locks the workflow, reads version `number`, applies `work` and writes its audit event. */
+  private async change(
+    ctx: CallContext,
+    ref: string,
+    number: number,
+    work: (
+      trx: StoreTransaction,
+      workflow: WorkflowRow,
+      version: VersionRow,
+      now: string,
+    ) => Promise<{ action: string; before: unknown; after: unknown }>,
+  ): Promise<string> {
+    return runChange(this.deps, async (trx, now) => {
+      const workflow = await lockWorkflow(trx, this.deps, ctx, ref);
+      const version = await findVersionByNumber(trx, ctx.tenantId, workflow.id, number);
+      if (version === undefined) throw versionNotFound(workflow.key, number);
+      const event = await work(trx, workflow, version, now);
+      await appendAuditEvent(trx, this.deps.store.dialect, {
+        tenantId: ctx.tenantId,
+        actor: ctx.actor,
+        action: event.action,
+        workflowId: workflow.id,
+        subjectId: version.id,
+        at: now,
+        before: { number, ...(event.before as object) },
+        after: event.after === null ? null : { number, ...(event.after as object) },
+      });
+      return workflow.id;
+    });
+  }
+
+  private async findWorkflow(ctx: CallContext, ref: string): Promise<WorkflowRow> {
+    const workflow = await findWorkflow(this.deps.store.db, ctx.tenantId, ref);
+    if (workflow === undefined) throw workflowNotFound(ref);
+    return workflow;
+  }
+}
+
+/** The error for an unknown version number. */
+export function versionNotFound(key: string, number: number): StrataError {
+  return new StrataError(
+    "not_found",
+    `workflow ${key} has no version ${number}; list them with \`strata versions ${key}\``,
+  );
+}

@@ -1,0 +1,93 @@
+/** Maps stored rows to the public objects of DESIGN.md §7, computing derived facts. */
+import { validateDefinition } from "../core/definition/index.js";
+import { versionState } from "../core/lifecycle.js";
+import { OPEN_RUN_STATUSES } from "../core/model.js";
+import type { Draft, RunCounts, RunKind, RunStatus, Version, Workflow } from "../core/model.js";
+import type { VersionRow } from "../store/version-rows.js";
+import { countRunsByVersion } from "../store/version-rows.js";
+import type { Executor, WorkflowSummaryRow } from "../store/workflow-rows.js";
+
+/** A workflow row with its computed facts, as the public object. */
+export function toWorkflow(row: WorkflowSummaryRow): Workflow {
+  return {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    status: row.status,
+    liveVersion: nullableNumber(row.live_number),
+    latestVersion: nullableNumber(row.latest_number),
+    draftRevision: nullableNumber(row.draft_revision),
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    updatedAt: row.updated_at,
+  };
+}
+
+function nullableNumber(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** Run counts per version id, read in one query. */
+export async function loadRunCounts(
+  q: Executor,
+  tenantId: string,
+  versionIds: readonly string[],
+): Promise<Map<string, RunCounts>> {
+  const counts = new Map<string, RunCounts>();
+  for (const row of await countRunsByVersion(q, tenantId, versionIds)) {
+    const entry = counts.get(row.version_id) ?? { production: {}, test: {} };
+    entry[row.kind as RunKind][row.status as RunStatus] = row.count;
+    counts.set(row.version_id, entry);
+  }
+  return counts;
+}
+
+/** A version row as the public object. */
+export function toVersion(
+  row: VersionRow,
+  liveVersionId: string | null,
+  counts?: RunCounts,
+): Version {
+  const runCounts = counts ?? { production: {}, test: {} };
+  const openRuns = countOpen(runCounts);
+  return {
+    id: row.id,
+    workflowId: row.workflow_id,
+    number: row.number,
+    state: versionState({ publishedAt: row.published_at, retiredAt: row.retired_at }),
+    live: row.id === liveVersionId,
+    definition: JSON.parse(row.definition) as unknown,
+    hash: row.hash,
+    description: row.description,
+    summary: row.summary,
+    baseVersion: row.base_number,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    updatedAt: row.updated_at,
+    lastEditedBy: row.last_edited_by,
+    publishedAt: row.published_at,
+    retiredAt: row.retired_at,
+    runCounts,
+    openRuns,
+    drained: openRuns === 0,
+  };
+}
+
+function countOpen(counts: RunCounts): number {
+  let open = 0;
+  for (const kind of ["production", "test"] as const) {
+    for (const status of OPEN_RUN_STATUSES) open += counts[kind][status] ?? 0;
+  }
+  return open;
+}
+
+/** A draft row as the public object, with its validation problems and next number. */
+export function toDraft(row: VersionRow, lastNumber: number, counts?: RunCounts): Draft {
+  const version = toVersion(row, null, counts);
+  return {
+    ...version,
+    revision: row.revision,
+    nextNumber: lastNumber + 1,
+    problems: validateDefinition(version.definition),
+  };
+}

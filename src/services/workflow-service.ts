@@ -1,0 +1,207 @@
+/** Workflows: create, list, show, activate and deactivate (DESIGN.md §1, L11). */
+import { hashDefinition } from "../core/definition/index.js";
+import { STARTER_DEFINITION, storableDefinition } from "../core/definition-limits.js";
+import { StrataError } from "../core/errors.js";
+import { newId } from "../core/ids.js";
+import type { Workflow } from "../core/model.js";
+import { appendAuditEvent } from "../store/audit-rows.js";
+import { insertVersion } from "../store/version-rows.js";
+import { findLiveVersionId, findWorkflow, listWorkflowSummaries } from "../store/workflow-rows.js";
+import type { WorkflowRow } from "../store/workflow-rows.js";
+import type { StoreTransaction } from "../store/store.js";
+import { runChange } from "./deps.js";
+import type { CallContext, ServiceDeps } from "./deps.js";
+import { toWorkflow } from "./views.js";
+
+/** A workflow key: a lowercase slug (it appears in URLs and commands). */
+const KEY_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+/** What creating a workflow takes. */
+export interface CreateWorkflowInput {
+  key: string;
+  name?: string;
+  /** The first draft's definition; a one-step starter when omitted. */
+  definition?: unknown;
+}
+
+/** A page of a list, with the cursor of the next page (null on the last). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Workflow operations. */
+export class WorkflowService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** Creates a workflow and its first draft (L4: a new workflow starts with a draft). */
+  async create(ctx: CallContext, input: CreateWorkflowInput): Promise<Workflow> {
+    assertKey(input.key);
+    const definition = input.definition ?? STARTER_DEFINITION;
+    const text = storableDefinition(definition);
+    const id = await runChange(this.deps, async (trx, now) => {
+      if (
+        (await findWorkflow(trx, ctx.tenantId, input.key, this.deps.store.dialect)) !== undefined
+      ) {
+        throw new StrataError(
+          "workflow_exists",
+          `a workflow with key ${input.key} already exists; pick another key`,
+        );
+      }
+      const workflowId = newId("wfl");
+      const name = input.name ?? input.key;
+      await trx
+        .insertInto("workflows")
+        .values({
+          tenant_id: ctx.tenantId,
+          id: workflowId,
+          key: input.key,
+          name,
+          status: "active",
+          created_at: now,
+          created_by: ctx.actor,
+          updated_at: now,
+        })
+        .execute();
+      const draftId = newId("wflv");
+      await insertVersion(trx, {
+        tenant_id: ctx.tenantId,
+        id: draftId,
+        workflow_id: workflowId,
+        number: null,
+        definition: text,
+        hash: hashDefinition(definition),
+        description: null,
+        summary: null,
+        base_version_id: null,
+        base_number: null,
+        created_at: now,
+        created_by: ctx.actor,
+        updated_at: now,
+        last_edited_by: ctx.actor,
+        published_at: null,
+        retired_at: null,
+      });
+      await appendAuditEvent(trx, this.deps.store.dialect, {
+        tenantId: ctx.tenantId,
+        actor: ctx.actor,
+        action: "workflow.created",
+        workflowId,
+        subjectId: workflowId,
+        at: now,
+        after: {
+          key: input.key,
+          name,
+          status: "active",
+          draftId,
+          hash: hashDefinition(definition),
+        },
+      });
+      return workflowId;
+    });
+    return this.show(ctx, id);
+  }
+
+  /** Lists workflows by key, a page at a time. */
+  async list(
+    ctx: CallContext,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<Workflow>> {
+    const limit = options.limit ?? 100;
+    const rows = await listWorkflowSummaries(this.deps.store.db, ctx.tenantId, {
+      limit: limit + 1,
+      ...(options.cursor === undefined ? {} : { afterKey: options.cursor }),
+    });
+    const items = rows.slice(0, limit).map(toWorkflow);
+    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.key ?? null) : null };
+  }
+
+  /** One workflow by id or key. */
+  async show(ctx: CallContext, ref: string): Promise<Workflow> {
+    const row = await findWorkflow(this.deps.store.db, ctx.tenantId, ref);
+    if (row === undefined) throw workflowNotFound(ref);
+    const [summary] = await listWorkflowSummaries(this.deps.store.db, ctx.tenantId, {
+      ids: [row.id],
+    });
+    if (summary === undefined) throw workflowNotFound(ref);
+    return toWorkflow(summary);
+  }
+
+  /** Lets the workflow take production runs again; it needs a live version (L8, L11). */
+  async activate(ctx: CallContext, ref: string): Promise<Workflow> {
+    await this.setStatus(ctx, ref, "active", async (trx, workflow) => {
+      if ((await findLiveVersionId(trx, ctx.tenantId, workflow.id)) === null) {
+        throw new StrataError(
+          "no_live_version",
+          `workflow ${workflow.key} has no live version; roll back to a version or publish one, then activate`,
+        );
+      }
+    });
+    return this.show(ctx, ref);
+  }
+
+  /** Stops new production runs on every route; runs in flight finish (L11). */
+  async deactivate(ctx: CallContext, ref: string): Promise<Workflow> {
+    await this.setStatus(ctx, ref, "deactivated", () => Promise.resolve());
+    return this.show(ctx, ref);
+  }
+
+  private async setStatus(
+    ctx: CallContext,
+    ref: string,
+    status: "active" | "deactivated",
+    check: (trx: StoreTransaction, workflow: WorkflowRow) => Promise<void>,
+  ): Promise<void> {
+    await runChange(this.deps, async (trx, now) => {
+      const workflow = await lockWorkflow(trx, this.deps, ctx, ref);
+      if (workflow.status === status) return; // already so: no change, no event
+      await check(trx, workflow);
+      await trx
+        .updateTable("workflows")
+        .set({ status, updated_at: now })
+        .where("tenant_id", "=", ctx.tenantId)
+        .where("id", "=", workflow.id)
+        .execute();
+      await appendAuditEvent(trx, this.deps.store.dialect, {
+        tenantId: ctx.tenantId,
+        actor: ctx.actor,
+        action: status === "active" ? "workflow.activated" : "workflow.deactivated",
+        workflowId: workflow.id,
+        subjectId: workflow.id,
+        at: now,
+        before: { status: workflow.status },
+        after: { status },
+      });
+    });
+  }
+}
+
+/** Reads a workflow for a change, locking its row; `not_found` when it does not exist. */
+export async function lockWorkflow(
+  trx: StoreTransaction,
+  deps: ServiceDeps,
+  ctx: CallContext,
+  ref: string,
+): Promise<WorkflowRow> {
+  const workflow = await findWorkflow(trx, ctx.tenantId, ref, deps.store.dialect);
+  if (workflow === undefined) throw workflowNotFound(ref);
+  return workflow;
+}
+
+/** The error for an unknown workflow id or key. */
+export function workflowNotFound(ref: string): StrataError {
+  return new StrataError(
+    "not_found",
+    `no workflow ${ref}; list them with \`strata workflow list\``,
+  );
+}
+
+function assertKey(key: string): void {
+  if (!KEY_PATTERN.test(key) || key.startsWith("wfl_")) {
+    throw new StrataError(
+      "validation_failed",
+      `invalid workflow key ${JSON.stringify(key)}: use 1–64 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit (and not 'wfl_')`,
+      { details: [{ path: "key", message: "must be a lowercase slug" }] },
+    );
+  }
+}

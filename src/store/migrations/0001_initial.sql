@@ -1,0 +1,110 @@
+-- Strata's initial schema. One schema for SQLite and PostgreSQL: portable types only
+-- (TEXT timestamps in ISO-8601 UTC, which sort as text; JSON as TEXT; INTEGER counters).
+-- Every table is keyed by tenant_id first so the schema can be sharded by tenant.
+
+CREATE TABLE workflows (
+  tenant_id   TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('active', 'deactivated')),
+  -- The highest version number ever assigned. Numbers are never reused (L3), so this cannot
+  -- be derived from the versions that still exist.
+  last_number INTEGER NOT NULL DEFAULT 0,
+  policy      TEXT NOT NULL DEFAULT '{}',
+  created_at  TEXT NOT NULL,
+  created_by  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, key)
+);
+
+CREATE TABLE versions (
+  tenant_id       TEXT NOT NULL,
+  id              TEXT NOT NULL,
+  workflow_id     TEXT NOT NULL,
+  number          INTEGER,
+  definition      TEXT NOT NULL,
+  hash            TEXT NOT NULL,
+  description     TEXT,
+  summary         TEXT,
+  base_version_id TEXT,
+  base_number     INTEGER,
+  revision        INTEGER NOT NULL DEFAULT 1,
+  created_at      TEXT NOT NULL,
+  created_by      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL,
+  last_edited_by  TEXT NOT NULL,
+  published_at    TEXT,
+  retired_at      TEXT,
+  PRIMARY KEY (tenant_id, id),
+  FOREIGN KEY (tenant_id, workflow_id) REFERENCES workflows (tenant_id, id),
+  -- L3: one number per workflow, never two versions with the same number.
+  UNIQUE (tenant_id, workflow_id, number),
+  -- A draft holds no number; a published version always has one.
+  CHECK ((published_at IS NULL AND number IS NULL) OR (published_at IS NOT NULL AND number IS NOT NULL)),
+  -- Only published versions retire.
+  CHECK (retired_at IS NULL OR published_at IS NOT NULL)
+);
+
+-- L1: at most one draft per workflow, enforced by the database as well as the code.
+CREATE UNIQUE INDEX versions_one_draft ON versions (tenant_id, workflow_id) WHERE published_at IS NULL;
+
+-- The live route: which version serves new production runs. No row means an empty route.
+CREATE TABLE live_routes (
+  tenant_id   TEXT NOT NULL,
+  workflow_id TEXT NOT NULL,
+  version_id  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, workflow_id),
+  FOREIGN KEY (tenant_id, workflow_id) REFERENCES workflows (tenant_id, id),
+  FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id)
+);
+
+-- Runs, bound to their version for life (L12). The execution engine extends this table; the
+-- foreign key makes L10 (no delete of a version with runs) hold in the database too.
+CREATE TABLE runs (
+  tenant_id      TEXT NOT NULL,
+  id             TEXT NOT NULL,
+  workflow_id    TEXT NOT NULL,
+  version_id     TEXT NOT NULL,
+  version_number INTEGER,
+  kind           TEXT NOT NULL CHECK (kind IN ('production', 'test')),
+  status         TEXT NOT NULL CHECK (status IN ('running', 'waiting', 'completed', 'failed', 'cancelled')),
+  input          TEXT NOT NULL,
+  output         TEXT,
+  error          TEXT,
+  route          TEXT NOT NULL,
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  FOREIGN KEY (tenant_id, workflow_id) REFERENCES workflows (tenant_id, id),
+  FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id)
+);
+CREATE INDEX runs_by_version ON runs (tenant_id, version_id, kind, status);
+
+-- The audit log: append-only, hash-chained per tenant (L14).
+CREATE TABLE audit_events (
+  tenant_id   TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  id          TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  actor       TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  workflow_id TEXT,
+  subject_id  TEXT,
+  before      TEXT,
+  after       TEXT,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, seq),
+  UNIQUE (tenant_id, id)
+);
+CREATE INDEX audit_events_by_workflow ON audit_events (tenant_id, workflow_id, seq);
+
+-- The head of each tenant's chain; appending locks this row, which orders the tenant's events.
+CREATE TABLE audit_heads (
+  tenant_id TEXT NOT NULL PRIMARY KEY,
+  seq       INTEGER NOT NULL,
+  hash      TEXT NOT NULL
+);

@@ -1,0 +1,98 @@
+/**
+ * Kysely's view of the tables in `migrations/`. Column names are the SQL ones (snake_case);
+ * rows are mapped to the public camelCase objects in the store's row mappers.
+ */
+import type { Generated } from "kysely";
+
+/** `workflows`: one row per workflow. */
+export interface WorkflowsTable {
+  tenant_id: string;
+  id: string;
+  key: string;
+  name: string;
+  status: "active" | "deactivated";
+  last_number: Generated<number>;
+  policy: Generated<string>;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+/** `versions`: drafts (no number, no publishedAt) and published or retired versions. */
+export interface VersionsTable {
+  tenant_id: string;
+  id: string;
+  workflow_id: string;
+  number: number | null;
+  definition: string;
+  hash: string;
+  description: string | null;
+  summary: string | null;
+  base_version_id: string | null;
+  base_number: number | null;
+  revision: Generated<number>;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  last_edited_by: string;
+  published_at: string | null;
+  retired_at: string | null;
+}
+
+/** `live_routes`: the version serving new production runs; no row is an empty route. */
+export interface LiveRoutesTable {
+  tenant_id: string;
+  workflow_id: string;
+  version_id: string;
+  updated_at: string;
+}
+
+/** `runs`: executions bound to their version. */
+export interface RunsTable {
+  tenant_id: string;
+  id: string;
+  workflow_id: string;
+  version_id: string;
+  version_number: number | null;
+  kind: "production" | "test";
+  status: "running" | "waiting" | "completed" | "failed" | "cancelled";
+  input: string;
+  output: string | null;
+  error: string | null;
+  route: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** `audit_events`: the append-only, hash-chained log. */
+export interface AuditEventsTable {
+  tenant_id: string;
+  seq: number;
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  workflow_id: string | null;
+  subject_id: string | null;
+  before: string | null;
+  after: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** `audit_heads`: the last event of each tenant's chain. */
+export interface AuditHeadsTable {
+  tenant_id: string;
+  seq: number;
+  hash: string;
+}
+
+/** Every table, as Kysely sees the database. */
+export interface StrataSchema {
+  workflows: WorkflowsTable;
+  versions: VersionsTable;
+  live_routes: LiveRoutesTable;
+  runs: RunsTable;
+  audit_events: AuditEventsTable;
+  audit_heads: AuditHeadsTable;
+}

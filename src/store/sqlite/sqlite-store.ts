@@ -1,0 +1,86 @@
+/**
+ * The SQLite store: one better-sqlite3 connection in WAL mode behind Kysely. Mirrors
+ * `../postgres/postgres-store.ts`.
+ */
+import Database from "better-sqlite3";
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver } from "kysely";
+import type { DatabaseConnection, Driver } from "kysely";
+import { applyMigrations, loadMigrations } from "../migrate.js";
+import type { MigrationSession } from "../migrate.js";
+import type { StrataSchema } from "../schema.js";
+import type { Store, StoreTransaction } from "../store.js";
+
+/**
+ * Kysely's SQLite driver starts transactions with a deferred BEGIN, which takes the write
+ * lock only at the first write and can then fail with SQLITE_BUSY without waiting when
+ * another process holds it. Every Strata transaction writes, so take the lock up front:
+ * BEGIN IMMEDIATE waits (busy_timeout) instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #database: Database.Database;
+  constructor(database: Database.Database) {
+    super({ database });
+    this.#database = database;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.#database });
+  }
+}
+
+/** Options for {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * `FULL` (the default) makes every commit durable against power loss, not only against a
+   * crash of the process; `NORMAL` trades that for speed.
+   */
+  synchronous?: "FULL" | "NORMAL";
+}
+
+/** Opens (creating if needed) a SQLite database file and migrates it. */
+export async function openSqliteStore(
+  path: string,
+  options: SqliteStoreOptions = {},
+): Promise<Store> {
+  const database = new Database(path);
+  database.pragma("journal_mode = WAL");
+  database.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+  database.pragma("foreign_keys = ON");
+  database.pragma("busy_timeout = 10000");
+  try {
+    await migrateSqlite(database);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const db = new Kysely<StrataSchema>({ dialect: new ImmediateSqliteDialect(database) });
+  return {
+    dialect: "sqlite",
+    location: path,
+    db,
+    transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) => db.transaction().execute(work),
+    close: () => db.destroy(),
+  };
+}
+
+/** Applies pending migrations under SQLite's write lock (BEGIN IMMEDIATE). */
+async function migrateSqlite(database: Database.Database): Promise<void> {
+  const session: MigrationSession = {
+    exec: (sql) => Promise.resolve(void database.exec(sql)),
+    select: <Row>(sql: string) => Promise.resolve(database.prepare(sql).all() as Row[]),
+    run: (sql, params) => Promise.resolve(void database.prepare(sql).run(...params)),
+  };
+  database.exec("BEGIN IMMEDIATE");
+  try {
+    await applyMigrations(session, loadMigrations("sqlite"), () => "?");
+    database.exec("COMMIT");
+  } catch (error) {
+    database.exec("ROLLBACK");
+    throw error;
+  }
+}

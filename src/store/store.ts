@@ -1,0 +1,57 @@
+/**
+ * The store: one Kysely query layer over SQLite (better-sqlite3, WAL) or PostgreSQL (pg).
+ * The two dialect folders mirror each other; everything above them is dialect-blind except
+ * for the few places that ask `store.dialect` (row locks, which only PostgreSQL needs).
+ */
+import type { Kysely, Transaction } from "kysely";
+import type { StrataSchema } from "./schema.js";
+
+/** The databases Strata runs on. */
+export type DialectName = "sqlite" | "postgres";
+
+/** A Kysely transaction over Strata's tables. */
+export type StoreTransaction = Transaction<StrataSchema>;
+
+/** An open database with its schema migrated. */
+export interface Store {
+  readonly dialect: DialectName;
+  /** Where the database is: a file path or a connection URL without its password. */
+  readonly location: string;
+  readonly db: Kysely<StrataSchema>;
+  /**
+   * Runs `work` in one write transaction: everything it writes commits together or not at
+   * all. SQLite takes the write lock up front (BEGIN IMMEDIATE); PostgreSQL relies on the row
+   * locks that the work takes with `FOR UPDATE`.
+   */
+  transaction<T>(work: (trx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** Closes the connections; the store cannot be used afterwards. */
+  close(): Promise<void>;
+}
+
+/** Whether a location names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** A connection URL with its password masked, safe for logs and messages. */
+export function redactUrl(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const url = new URL(location);
+    if (url.password !== "") url.password = "***";
+    return url.toString();
+  } catch {
+    return "postgres://…";
+  }
+}
+
+/** Whether a database error is a unique-constraint violation on either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    code === "23505" ||
+    code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    code === "SQLITE_CONSTRAINT_PRIMARYKEY"
+  );
+}

@@ -1,0 +1,227 @@
+/** Reads and writes of the `versions` table (drafts and published versions) and run counts. */
+import type { Insertable, Selectable } from "kysely";
+import type { VersionsTable } from "./schema.js";
+import type { StoreTransaction } from "./store.js";
+import type { Executor } from "./workflow-rows.js";
+
+/** A row of `versions`. */
+export type VersionRow = Selectable<VersionsTable>;
+
+/** The workflow's open draft, if any. */
+export async function findDraft(
+  q: Executor,
+  tenantId: string,
+  workflowId: string,
+): Promise<VersionRow | undefined> {
+  return q
+    .selectFrom("versions")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("workflow_id", "=", workflowId)
+    .where("published_at", "is", null)
+    .executeTakeFirst();
+}
+
+/** A published or retired version by its number. */
+export async function findVersionByNumber(
+  q: Executor,
+  tenantId: string,
+  workflowId: string,
+  number: number,
+): Promise<VersionRow | undefined> {
+  return q
+    .selectFrom("versions")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("workflow_id", "=", workflowId)
+    .where("number", "=", number)
+    .executeTakeFirst();
+}
+
+/** A version (or draft) by id. */
+export async function findVersionById(
+  q: Executor,
+  tenantId: string,
+  id: string,
+): Promise<VersionRow | undefined> {
+  return q
+    .selectFrom("versions")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** Every version of a workflow, the draft first, then by number, newest first. */
+export async function listVersionRows(
+  q: Executor,
+  tenantId: string,
+  workflowId: string,
+): Promise<VersionRow[]> {
+  const rows = await q
+    .selectFrom("versions")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("workflow_id", "=", workflowId)
+    .orderBy("number", "desc")
+    .execute();
+  return rows.sort((a, b) => (b.number ?? Infinity) - (a.number ?? Infinity));
+}
+
+/** The highest-numbered version in any state (the one a new version follows). */
+export async function findNewestVersion(
+  q: Executor,
+  tenantId: string,
+  workflowId: string,
+): Promise<VersionRow | undefined> {
+  return q
+    .selectFrom("versions")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("workflow_id", "=", workflowId)
+    .where("number", "is not", null)
+    .orderBy("number", "desc")
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Whether any published version, retired or not, exists. */
+export async function hasPublishedVersions(
+  q: Executor,
+  tenantId: string,
+  workflowId: string,
+): Promise<boolean> {
+  const row = await q
+    .selectFrom("versions")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("workflow_id", "=", workflowId)
+    .where("published_at", "is not", null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Inserts a version row (a new draft). */
+export async function insertVersion(
+  trx: StoreTransaction,
+  row: Insertable<VersionsTable>,
+): Promise<void> {
+  await trx.insertInto("versions").values(row).execute();
+}
+
+/** The fields a draft save or revert changes. */
+export interface DraftEdit {
+  definition: string;
+  hash: string;
+  baseVersionId?: string | null;
+  baseNumber?: number | null;
+  editedBy: string;
+  now: string;
+}
+
+/**
+ * Saves a draft only if it is still at `revision` (compare-and-set): two editors never
+ * silently overwrite each other (L5). Returns whether the row was updated.
+ */
+export async function updateDraftAtRevision(
+  trx: StoreTransaction,
+  tenantId: string,
+  draftId: string,
+  revision: number,
+  edit: DraftEdit,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable("versions")
+    .set((eb) => ({
+      definition: edit.definition,
+      hash: edit.hash,
+      revision: eb("revision", "+", 1),
+      updated_at: edit.now,
+      last_edited_by: edit.editedBy,
+      ...(edit.baseVersionId === undefined ? {} : { base_version_id: edit.baseVersionId }),
+      ...(edit.baseNumber === undefined ? {} : { base_number: edit.baseNumber }),
+    }))
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", draftId)
+    .where("revision", "=", revision)
+    .where("published_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Turns the draft row into published version `number`. */
+export async function markPublished(
+  trx: StoreTransaction,
+  tenantId: string,
+  draftId: string,
+  fields: {
+    number: number;
+    description: string | null;
+    summary: string;
+    actor: string;
+    now: string;
+  },
+): Promise<void> {
+  await trx
+    .updateTable("versions")
+    .set({
+      number: fields.number,
+      published_at: fields.now,
+      description: fields.description,
+      summary: fields.summary,
+      updated_at: fields.now,
+      last_edited_by: fields.actor,
+    })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", draftId)
+    .where("published_at", "is", null)
+    .execute();
+}
+
+/** Sets or clears a version's `retired_at`. */
+export async function setRetiredAt(
+  trx: StoreTransaction,
+  tenantId: string,
+  versionId: string,
+  retiredAt: string | null,
+  now: string,
+): Promise<void> {
+  await trx
+    .updateTable("versions")
+    .set({ retired_at: retiredAt, updated_at: now })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", versionId)
+    .execute();
+}
+
+/** Deletes a version row (a discarded draft or a deleted retired version). */
+export async function deleteVersionRow(
+  trx: StoreTransaction,
+  tenantId: string,
+  versionId: string,
+): Promise<void> {
+  await trx
+    .deleteFrom("versions")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", versionId)
+    .execute();
+}
+
+/** Run counts of some versions, by version, kind and status. */
+export async function countRunsByVersion(
+  q: Executor,
+  tenantId: string,
+  versionIds: readonly string[],
+): Promise<Array<{ version_id: string; kind: string; status: string; count: number }>> {
+  if (versionIds.length === 0) return [];
+  const rows = await q
+    .selectFrom("runs")
+    .select(["version_id", "kind", "status"])
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .where("tenant_id", "=", tenantId)
+    .where("version_id", "in", versionIds)
+    .groupBy(["version_id", "kind", "status"])
+    .execute();
+  return rows.map((row) => ({ ...row, count: Number(row.count) }));
+}
