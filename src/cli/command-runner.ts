@@ -19,7 +19,7 @@ export interface CommandContext {
   backend: StrataBackend;
   output: Output;
   /** Resolves a path given on the command line (for example `--file`) against the cwd. */
-  resolvePath(path: string): string;
+  resolvePath: (path: string) => string;
 }
 
 /** A command's work, given its context. */

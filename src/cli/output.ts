@@ -41,22 +41,23 @@ export function problemLines(details: unknown): string[] {
   return details.map((item: unknown) => formatProblem(item));
 }
 
-/** One problem as `path: message`, with the line and column when the parser gave them. */
+/**
+ * One problem as `path: message`. A syntax problem (path `""` with a line) already says where
+ * it is in its message, so it stands alone; another whole-definition problem shows `(definition)`.
+ */
 export function formatProblem(problem: unknown): string {
   if (typeof problem !== "object" || problem === null) return String(problem);
-  const { path, message, line, column } = problem as Record<string, unknown>;
+  const { path, message, line } = problem as Record<string, unknown>;
   if (typeof message !== "string") return JSON.stringify(problem);
-  const where =
-    typeof line === "number"
-      ? `line ${line}${typeof column === "number" ? `, column ${column}` : ""}`
-      : typeof path === "string" && path !== ""
-        ? path
-        : "(definition)";
-  return `${where}: ${message}`;
+  if (typeof path === "string" && path !== "") return `${path}: ${message}`;
+  return typeof line === "number" ? message : `(definition): ${message}`;
 }
 
+/** What a table cell or block value can be; `null`, `undefined` and `""` show as `-`. */
+export type Cell = string | number | boolean | null | undefined;
+
 /** `key: value` lines with the values aligned; `null` and `undefined` show as `-`. */
-export function formatBlock(entries: ReadonlyArray<readonly [string, unknown]>): string {
+export function formatBlock(entries: ReadonlyArray<readonly [string, Cell]>): string {
   const width = Math.max(0, ...entries.map(([key]) => key.length)) + 2;
   return entries.map(([key, value]) => `${`${key}:`.padEnd(width)}${cell(value)}`).join("\n");
 }
@@ -64,7 +65,7 @@ export function formatBlock(entries: ReadonlyArray<readonly [string, unknown]>):
 /** A table with a header row and space-aligned columns (the last column is not padded). */
 export function formatTable(
   headers: readonly string[],
-  rows: ReadonlyArray<readonly unknown[]>,
+  rows: ReadonlyArray<readonly Cell[]>,
 ): string {
   const cells = [headers.map(String), ...rows.map((row) => row.map(cell))];
   const widths = headers.map((_, column) =>
@@ -97,9 +98,8 @@ export function shortHash(hash: string): string {
   return hash.replace(/^sha256:/, "").slice(0, 12);
 }
 
-function cell(value: unknown): string {
-  if (value === null || value === undefined || value === "") return "-";
-  return typeof value === "string" ? value : String(value as string | number | boolean);
+function cell(value: Cell): string {
+  return value === null || value === undefined || value === "" ? "-" : String(value);
 }
 
 function writeText(sink: CliIo["stdout"], text: string): void {

@@ -21,7 +21,7 @@ import { findLiveVersionId, findWorkflow } from "../store/workflow-rows.js";
 import type { WorkflowRow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
-import { toDraft } from "./views.js";
+import { loadDraft, toDraft } from "./views.js";
 import { lockWorkflow, workflowNotFound } from "./workflow-service.js";
 
 /** Options for opening a draft. */
@@ -42,7 +42,7 @@ export class DraftService {
 
   /** Opens the draft, copying a version (L4); `draft_exists` if one is open (L1). */
   async open(ctx: CallContext, ref: string, options: OpenDraftOptions = {}): Promise<Draft> {
-    const workflowId = await runChange(this.deps, async (trx, now) => {
+    return runChange(this.deps, async (trx, now) => {
       const workflow = await lockWorkflow(trx, this.deps, ctx, ref);
       if ((await findDraft(trx, ctx.tenantId, workflow.id)) !== undefined) {
         throw new StrataError(
@@ -85,9 +85,8 @@ export class DraftService {
           hash: base?.hash ?? hashDefinition(definition),
         },
       });
-      return workflow.id;
+      return this.viewIn(trx, ctx, workflow.id);
     });
-    return this.show(ctx, workflowId);
   }
 
   /** The open draft with its validation problems; `not_found` when there is none. */
@@ -99,11 +98,22 @@ export class DraftService {
     return toDraft(draft, workflow.last_number);
   }
 
+  /** The draft as the current transaction leaves it: what a change returns. */
+  private async viewIn(
+    trx: StoreTransaction,
+    ctx: CallContext,
+    workflowId: string,
+  ): Promise<Draft> {
+    const draft = await loadDraft(trx, ctx.tenantId, workflowId);
+    if (draft === undefined) throw new Error("the draft vanished inside its own transaction");
+    return draft;
+  }
+
   /** Saves a new definition, only if the draft is still at `revision` (L5). */
   async save(ctx: CallContext, ref: string, input: SaveDraftInput): Promise<Draft> {
     const text = storableDefinition(input.definition);
     const hash = hashDefinition(input.definition);
-    const workflowId = await runChange(this.deps, async (trx, now) => {
+    return runChange(this.deps, async (trx, now) => {
       const { workflow, draft } = await this.lockDraft(trx, ctx, ref, input.revision);
       await this.edit(trx, ctx, draft, input.revision, {
         definition: text,
@@ -121,14 +131,13 @@ export class DraftService {
         before: { revision: draft.revision, hash: draft.hash },
         after: { revision: draft.revision + 1, hash },
       });
-      return workflow.id;
+      return this.viewIn(trx, ctx, workflow.id);
     });
-    return this.show(ctx, workflowId);
   }
 
   /** Resets the draft to the live version's definition (L6, "Revert changes"). */
   async revert(ctx: CallContext, ref: string, options: { revision?: number } = {}): Promise<Draft> {
-    const workflowId = await runChange(this.deps, async (trx, now) => {
+    return runChange(this.deps, async (trx, now) => {
       const { workflow, draft } = await this.lockDraft(trx, ctx, ref, options.revision);
       const liveId = await findLiveVersionId(trx, ctx.tenantId, workflow.id);
       const live = liveId === null ? undefined : await findVersionById(trx, ctx.tenantId, liveId);
@@ -156,9 +165,8 @@ export class DraftService {
         before: { revision: draft.revision, hash: draft.hash },
         after: { revision: draft.revision + 1, hash: live.hash, baseVersion: live.number },
       });
-      return workflow.id;
+      return this.viewIn(trx, ctx, workflow.id);
     });
-    return this.show(ctx, workflowId);
   }
 
   /** Deletes the draft; no published version is touched (L6). */

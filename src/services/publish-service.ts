@@ -16,7 +16,7 @@ import { findLiveVersionId, setLiveRoute } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { DraftService } from "./draft-service.js";
-import type { VersionService } from "./version-service.js";
+import { loadVersion } from "./views.js";
 
 /** How to publish. */
 export interface PublishOptions {
@@ -35,7 +35,6 @@ export class PublishService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly drafts: DraftService,
-    private readonly versions: VersionService,
   ) {}
 
   /**
@@ -50,7 +49,7 @@ export class PublishService {
         "retirePrevious retires the version being replaced on the live route, so it needs activate: true",
       );
     }
-    const published = await runChange(this.deps, async (trx, now) => {
+    return runChange(this.deps, async (trx, now) => {
       const { workflow, draft } = await this.drafts.lockDraft(trx, ctx, ref, options.revision);
       const definition = JSON.parse(draft.definition) as unknown;
       assertValidDefinition(definition);
@@ -104,9 +103,11 @@ export class PublishService {
           retired,
         },
       });
-      return { workflowId: workflow.id, number };
+      const version = await loadVersion(trx, ctx.tenantId, workflow.id, number);
+      if (version === undefined)
+        throw new Error("the published version vanished inside its own transaction");
+      return version;
     });
-    return this.versions.show(ctx, published.workflowId, published.number);
   }
 
   /**

@@ -29,7 +29,7 @@ export function createServices(store: Store, clock: Clock = systemClock): Strata
     workflows: new WorkflowService(deps),
     drafts,
     versions,
-    publisher: new PublishService(deps, drafts, versions),
+    publisher: new PublishService(deps, drafts),
     audit: new AuditService(deps),
   };
 }

@@ -16,7 +16,7 @@ import { findLiveVersionId, findWorkflow, setLiveRoute } from "../store/workflow
 import type { WorkflowRow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
-import { loadRunCounts, toDraft, toVersion } from "./views.js";
+import { loadRunCounts, loadVersion, toDraft, toVersion } from "./views.js";
 import { lockWorkflow, workflowNotFound } from "./workflow-service.js";
 
 /** Version operations. */
@@ -57,7 +57,7 @@ export class VersionService {
    * retired too, which empties the live route.
    */
   async retire(ctx: CallContext, ref: string, number: number): Promise<Version> {
-    const workflowId = await this.change(ctx, ref, number, async (trx, workflow, version, now) => {
+    return this.change(ctx, ref, number, async (trx, workflow, version, now) => {
       const liveId = await findLiveVersionId(trx, ctx.tenantId, workflow.id);
       const live = liveId === version.id;
       assertRetirable({
@@ -75,12 +75,11 @@ export class VersionService {
         after: { state: "retired", live: false },
       };
     });
-    return this.show(ctx, workflowId, number);
   }
 
   /** Turns a retired version back into a published one (L9). It does not become live. */
   async restore(ctx: CallContext, ref: string, number: number): Promise<Version> {
-    const workflowId = await this.change(ctx, ref, number, (trx, _workflow, version, now) => {
+    return this.change(ctx, ref, number, (trx, _workflow, version, now) => {
       assertRestorable({
         number,
         publishedAt: version.published_at,
@@ -92,7 +91,6 @@ export class VersionService {
         after: { state: "published" },
       }));
     });
-    return this.show(ctx, workflowId, number);
   }
 
   /** Deletes a retired version with no runs of either kind (L10). Its number stays used. */
@@ -126,7 +124,7 @@ export class VersionService {
       version: VersionRow,
       now: string,
     ) => Promise<{ action: string; before: unknown; after: unknown }>,
-  ): Promise<string> {
+  ): Promise<Version> {
     return runChange(this.deps, async (trx, now) => {
       const workflow = await lockWorkflow(trx, this.deps, ctx, ref);
       const version = await findVersionByNumber(trx, ctx.tenantId, workflow.id, number);
@@ -142,7 +140,9 @@ export class VersionService {
         before: { number, ...(event.before as object) },
         after: event.after === null ? null : { number, ...(event.after as object) },
       });
-      return workflow.id;
+      const view = await loadVersion(trx, ctx.tenantId, workflow.id, number);
+      // After a delete there is nothing left to show; callers of delete ignore the result.
+      return view ?? toVersion(version, null);
     });
   }
 

@@ -4,7 +4,8 @@ import { versionState } from "../core/lifecycle.js";
 import { OPEN_RUN_STATUSES } from "../core/model.js";
 import type { Draft, RunCounts, RunKind, RunStatus, Version, Workflow } from "../core/model.js";
 import type { VersionRow } from "../store/version-rows.js";
-import { countRunsByVersion } from "../store/version-rows.js";
+import { countRunsByVersion, findDraft, findVersionByNumber } from "../store/version-rows.js";
+import { findLiveVersionId, listWorkflowSummaries } from "../store/workflow-rows.js";
 import type { Executor, WorkflowSummaryRow } from "../store/workflow-rows.js";
 
 /** A workflow row with its computed facts, as the public object. */
@@ -90,4 +91,45 @@ export function toDraft(row: VersionRow, lastNumber: number, counts?: RunCounts)
     nextNumber: lastNumber + 1,
     problems: validateDefinition(version.definition),
   };
+}
+
+/** Reads one workflow's public view (inside a transaction, it shows that transaction's state). */
+export async function loadWorkflow(
+  q: Executor,
+  tenantId: string,
+  workflowId: string,
+): Promise<Workflow | undefined> {
+  const [summary] = await listWorkflowSummaries(q, tenantId, { ids: [workflowId] });
+  return summary === undefined ? undefined : toWorkflow(summary);
+}
+
+/** Reads one numbered version's public view. */
+export async function loadVersion(
+  q: Executor,
+  tenantId: string,
+  workflowId: string,
+  number: number,
+): Promise<Version | undefined> {
+  const row = await findVersionByNumber(q, tenantId, workflowId, number);
+  if (row === undefined) return undefined;
+  const liveId = await findLiveVersionId(q, tenantId, workflowId);
+  const counts = await loadRunCounts(q, tenantId, [row.id]);
+  return toVersion(row, liveId, counts.get(row.id));
+}
+
+/** Reads a workflow's draft view, if it has a draft. */
+export async function loadDraft(
+  q: Executor,
+  tenantId: string,
+  workflowId: string,
+): Promise<Draft | undefined> {
+  const workflow = await q
+    .selectFrom("workflows")
+    .select("last_number")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", workflowId)
+    .executeTakeFirst();
+  const row = await findDraft(q, tenantId, workflowId);
+  if (workflow === undefined || row === undefined) return undefined;
+  return toDraft(row, workflow.last_number);
 }

@@ -11,7 +11,7 @@ import type { WorkflowRow } from "../store/workflow-rows.js";
 import type { StoreTransaction } from "../store/store.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
-import { toWorkflow } from "./views.js";
+import { loadWorkflow, toWorkflow } from "./views.js";
 
 /** A workflow key: a lowercase slug (it appears in URLs and commands). */
 const KEY_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
@@ -39,7 +39,7 @@ export class WorkflowService {
     assertKey(input.key);
     const definition = input.definition ?? STARTER_DEFINITION;
     const text = storableDefinition(definition);
-    const id = await runChange(this.deps, async (trx, now) => {
+    return runChange(this.deps, async (trx, now) => {
       if (
         (await findWorkflow(trx, ctx.tenantId, input.key, this.deps.store.dialect)) !== undefined
       ) {
@@ -97,9 +97,8 @@ export class WorkflowService {
           hash: hashDefinition(definition),
         },
       });
-      return workflowId;
+      return viewIn(trx, ctx, workflowId);
     });
-    return this.show(ctx, id);
   }
 
   /** Lists workflows by key, a page at a time. */
@@ -129,7 +128,7 @@ export class WorkflowService {
 
   /** Lets the workflow take production runs again; it needs a live version (L8, L11). */
   async activate(ctx: CallContext, ref: string): Promise<Workflow> {
-    await this.setStatus(ctx, ref, "active", async (trx, workflow) => {
+    return this.setStatus(ctx, ref, "active", async (trx, workflow) => {
       if ((await findLiveVersionId(trx, ctx.tenantId, workflow.id)) === null) {
         throw new StrataError(
           "no_live_version",
@@ -137,13 +136,11 @@ export class WorkflowService {
         );
       }
     });
-    return this.show(ctx, ref);
   }
 
   /** Stops new production runs on every route; runs in flight finish (L11). */
   async deactivate(ctx: CallContext, ref: string): Promise<Workflow> {
-    await this.setStatus(ctx, ref, "deactivated", () => Promise.resolve());
-    return this.show(ctx, ref);
+    return this.setStatus(ctx, ref, "deactivated", () => Promise.resolve());
   }
 
   private async setStatus(
@@ -151,10 +148,10 @@ export class WorkflowService {
     ref: string,
     status: "active" | "deactivated",
     check: (trx: StoreTransaction, workflow: WorkflowRow) => Promise<void>,
-  ): Promise<void> {
-    await runChange(this.deps, async (trx, now) => {
+  ): Promise<Workflow> {
+    return runChange(this.deps, async (trx, now) => {
       const workflow = await lockWorkflow(trx, this.deps, ctx, ref);
-      if (workflow.status === status) return; // already so: no change, no event
+      if (workflow.status === status) return viewIn(trx, ctx, workflow.id); // no change, no event
       await check(trx, workflow);
       await trx
         .updateTable("workflows")
@@ -172,6 +169,7 @@ export class WorkflowService {
         before: { status: workflow.status },
         after: { status },
       });
+      return viewIn(trx, ctx, workflow.id);
     });
   }
 }
@@ -185,6 +183,17 @@ export async function lockWorkflow(
 ): Promise<WorkflowRow> {
   const workflow = await findWorkflow(trx, ctx.tenantId, ref, deps.store.dialect);
   if (workflow === undefined) throw workflowNotFound(ref);
+  return workflow;
+}
+
+/** The workflow as the current transaction leaves it: what a change returns. */
+async function viewIn(
+  trx: StoreTransaction,
+  ctx: CallContext,
+  workflowId: string,
+): Promise<Workflow> {
+  const workflow = await loadWorkflow(trx, ctx.tenantId, workflowId);
+  if (workflow === undefined) throw new Error("the workflow vanished inside its own transaction");
   return workflow;
 }
 

@@ -61,7 +61,7 @@ describe("summarizeChanges", () => {
   });
 
   it("reports start, input schema and routing key changes before node changes", () => {
-    const next = { ...loan(), start: "intake", inputSchema: { type: "object" } };
+    const next: Record<string, unknown> = { ...loan(), start: "intake", inputSchema: {} };
     delete next.routingKey;
     (next.nodes as Record<string, unknown>).intake = { type: "set", assign: {}, next: "score" };
     expect(summarizeChanges(loan(), next)).toEqual([

@@ -15,6 +15,7 @@ import { inputSchemaProblems } from "./input-schema.js";
 import { nodeTypeOf } from "./node-edges.js";
 import { schemaProblems } from "./schema-problems.js";
 
+/** The problem type lives in its own file so each check can build problems; re-exported here. */
 export type { DefinitionProblem, ProblemCode } from "./definition-problem.js";
 
 /** Options of {@link validateDefinition}. */

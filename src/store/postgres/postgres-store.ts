@@ -36,6 +36,10 @@ export async function openPostgresStore(
   options: PostgresStoreOptions = {},
 ): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types });
+  // An idle connection can be closed by the server (restart, failover, admin action). pg
+  // reports that as an 'error' event on the pool, which would crash the process unhandled;
+  // the pool drops the connection and opens a new one on the next query, so nothing is lost.
+  pool.on("error", () => undefined);
   try {
     await migratePostgres(pool);
   } catch (error) {

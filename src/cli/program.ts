@@ -1,0 +1,51 @@
+/**
+ * The `strata` command tree (DESIGN.md §7). Only the foundation's nouns are here; later issues
+ * add theirs as more `commands/<noun>.ts` files registered the same way.
+ */
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import type { CliIo } from "./cli-io.js";
+import type { CommandRunner } from "./command-runner.js";
+import { registerAuditCommands } from "./commands/audit.js";
+import { registerDraftCommands } from "./commands/draft.js";
+import { registerPublishCommand } from "./commands/publish.js";
+import { registerVersionCommands } from "./commands/versions.js";
+import { registerWorkflowCommands } from "./commands/workflow.js";
+import { addGlobalOptions } from "./global-options.js";
+
+/**
+ * Builds the program. Commander's own errors (unknown options, missing arguments) are thrown
+ * as `CommanderError` rather than exiting, and its text goes to `io`.
+ */
+export function buildProgram(io: CliIo, runner: CommandRunner): Command {
+  const program = new Command("strata")
+    .description("Strata: workflows with drafts, immutable numbered versions and an audit log")
+    .version(packageVersion())
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  addGlobalOptions(program);
+  registerWorkflowCommands(program, runner);
+  registerDraftCommands(program, runner);
+  registerPublishCommand(program, runner);
+  registerVersionCommands(program, runner);
+  registerAuditCommands(program, runner);
+  // exitOverride is not inherited by commands created before it is set, so set it on all.
+  forEachCommand(program, (command) => command.exitOverride());
+  return program;
+}
+
+function forEachCommand(command: Command, visit: (command: Command) => void): void {
+  visit(command);
+  for (const child of command.commands) forEachCommand(child, visit);
+}
+
+/** The package's version, read once from package.json (two levels up in src/ and in dist/). */
+function packageVersion(): string {
+  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
+}
