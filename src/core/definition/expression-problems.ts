@@ -66,8 +66,24 @@ function collectOneOrMap(sites: ExpressionSite[], path: PathSegment[], value: un
   else collectMap(sites, path, value);
 }
 
+/**
+ * Compile outcomes by expression text. Compiling one JSONata expression costs ~0.2 ms here, so
+ * re-validating a draft on every read would spend milliseconds on expressions that did not
+ * change; an edit usually touches one or two. Bounded, oldest first out.
+ */
+const outcomes = new Map<string, string | undefined>();
+const OUTCOME_LIMIT = 4096;
+
 /** Why `expression` does not compile, or undefined when it does. */
 export function expressionError(expression: string): string | undefined {
+  if (outcomes.has(expression)) return outcomes.get(expression);
+  const outcome = compileOutcome(expression);
+  outcomes.set(expression, outcome);
+  if (outcomes.size > OUTCOME_LIMIT) outcomes.delete(outcomes.keys().next().value ?? "");
+  return outcome;
+}
+
+function compileOutcome(expression: string): string | undefined {
   if (expression.trim() === "") return "expression is empty";
   try {
     jsonata(expression);

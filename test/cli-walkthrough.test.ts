@@ -1,0 +1,260 @@
+/**
+ * Runs docs/walkthrough.md as written: every `npx strata …` line of its `sh` blocks runs as a
+ * child process (`node --import tsx src/cli/main.ts …`) in a fresh directory holding a copy of
+ * `examples/`, with `$STRATA_DB` unset so the default `./strata.db` is used. Each step's output
+ * is checked below, and each `text` block in the document (sample output) must match what the
+ * command before it printed, up to times, hashes, ids, column widths and the user's name. So
+ * the document cannot drift from what the CLI does.
+ */
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localActor, parseDefinitionText } from "../src/index.js";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const MAIN = join(REPO, "src", "cli", "main.ts");
+/** tsx's loader by absolute URL: the child runs outside the repository, where `tsx` would not resolve. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+/** Lines of `sh` blocks that are not strata commands and that the test does not run. */
+const SETUP_LINES = ["npm install"];
+
+/** One `npx strata …` line of the document, with the sample output shown after it, if any. */
+interface Step {
+  line: string;
+  args: string[];
+  sample?: string;
+}
+
+/** What a child process printed and how it exited. */
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Checks per step, in the document's order, keyed by the command line as written. */
+const EXPECTATIONS: ReadonlyArray<readonly [string, (outcome: Outcome) => void]> = [
+  [
+    `workflow create loan --file examples/loan.yaml --name "Loan decision"`,
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^key: +loan$/m);
+      expect(o.stdout).toMatch(/^name: +Loan decision$/m);
+      expect(o.stdout).toMatch(/^draftRevision: +1$/m);
+      expect(o.stdout).toMatch(new RegExp(`^createdBy: +${escape(localActor())}$`, "m"));
+    },
+  ],
+  [
+    "draft show loan",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^state: +draft \(rev 1 → v1\)$/m);
+      expect(o.stdout).toMatch(/^problems: +none/m);
+    },
+  ],
+  [
+    `publish loan --description "first rules"`,
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^number: +1$/m);
+      expect(o.stdout).toMatch(/^live: +yes$/m);
+      expect(o.stdout).toMatch(/^summary:\n {2}first version$/m);
+    },
+  ],
+  ["versions loan", (o) => succeeded(o)],
+  [
+    "draft open loan",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^state: +draft \(rev 1 → v2\)$/m);
+      expect(o.stdout).toMatch(/^baseVersion: +1$/m);
+    },
+  ],
+  [
+    "draft save loan --file examples/loan-v2.yaml",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^revision: +2$/m);
+      expect(o.stdout).toMatch(/^problems: +none/m);
+    },
+  ],
+  [
+    `publish loan --description "stricter limit" --retire-previous`,
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^number: +2$/m);
+      expect(o.stdout).toMatch(/^summary:\n {2}node changed: route \(cases\)$/m);
+    },
+  ],
+  ["versions loan", (o) => succeeded(o)],
+  [
+    "version retire loan 2",
+    (o) => {
+      expect(o.code).toBe(1);
+      expect(o.stdout).toBe("");
+    },
+  ],
+  [
+    "version restore loan 1",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^state: +published$/m);
+      expect(o.stdout).toMatch(/^live: +no$/m);
+    },
+  ],
+  [
+    "draft open loan --from 1",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^state: +draft \(rev 1 → v3\)$/m);
+      expect(o.stdout).toMatch(/^baseVersion: +1$/m);
+    },
+  ],
+  [
+    "draft discard loan",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toBe("discarded the draft of loan\n");
+    },
+  ],
+  [
+    "version retire loan 1",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^state: +retired$/m);
+    },
+  ],
+  [
+    "version delete loan 1",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toBe("deleted version 1 of loan; its number stays used\n");
+    },
+  ],
+  ["versions loan", (o) => succeeded(o)],
+  ["audit list", (o) => succeeded(o)],
+  ["audit verify", (o) => succeeded(o)],
+];
+
+const walkthrough = readWalkthrough(readFileSync(join(REPO, "docs", "walkthrough.md"), "utf8"));
+
+describe("docs/walkthrough.md", () => {
+  let cwd: string;
+
+  beforeAll(() => {
+    cwd = mkdtempSync(join(tmpdir(), "strata-walkthrough-"));
+    cpSync(join(REPO, "examples"), join(cwd, "examples"), { recursive: true });
+  });
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it("runs only strata commands, the ones this test checks", () => {
+    expect(walkthrough.otherLines.filter((line) => !SETUP_LINES.includes(line))).toEqual([]);
+    expect(walkthrough.steps.map((step) => step.line)).toEqual(EXPECTATIONS.map(([line]) => line));
+  });
+
+  it("edits only the switch's amount threshold in loan-v2.yaml", () => {
+    const v1 = definitionFile("loan.yaml");
+    const v2 = definitionFile("loan-v2.yaml");
+    expect({ ...v2, nodes: { ...v2.nodes, route: v1.nodes.route } }).toEqual(v1);
+    expect(JSON.stringify(v2.nodes.route)).not.toEqual(JSON.stringify(v1.nodes.route));
+  });
+
+  for (const [index, step] of walkthrough.steps.entries()) {
+    it(`step ${index + 1}: strata ${step.line}`, async () => {
+      const outcome = await runStrata(step.args, cwd);
+      const check = EXPECTATIONS[index]?.[1];
+      expect(check, "every step has an expectation").toBeDefined();
+      check?.(outcome);
+      if (step.sample !== undefined) {
+        expect(normalize(outcome.stdout + outcome.stderr)).toEqual(normalize(step.sample, "ann"));
+      }
+    }, 60_000);
+  }
+});
+
+function succeeded(outcome: Outcome): void {
+  expect(outcome.stderr).toBe("");
+  expect(outcome.code).toBe(0);
+}
+
+/** Runs the CLI from source, as `npx strata` would run its build. */
+function runStrata(args: readonly string[], cwd: string): Promise<Outcome> {
+  const env = { ...process.env };
+  delete env.STRATA_DB;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", TSX, MAIN, ...args],
+      { cwd, env },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** The `npx strata` lines of the `sh` blocks, each with the `text` block right after its block. */
+function readWalkthrough(markdown: string): { steps: Step[]; otherLines: string[] } {
+  const steps: Step[] = [];
+  const otherLines: string[] = [];
+  let previous: { language: string; steps: Step[] } | undefined;
+  for (const [, language = "", body = ""] of markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)) {
+    if (language === "text" && previous?.language === "sh") {
+      const last = previous.steps.at(-1);
+      if (last !== undefined) last.sample = body;
+    }
+    const blockSteps: Step[] = [];
+    if (language === "sh") {
+      for (const line of body.split("\n").map((text) => text.trim())) {
+        if (line === "" || line.startsWith("#")) continue;
+        const command = /^npx strata (.*)$/.exec(line)?.[1];
+        if (command === undefined) otherLines.push(line);
+        else blockSteps.push({ line: command, args: splitWords(command) });
+      }
+    }
+    steps.push(...blockSteps);
+    previous = { language, steps: blockSteps };
+  }
+  return { steps, otherLines };
+}
+
+/** Splits a command line into words the way a POSIX shell does for plain and quoted words. */
+function splitWords(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map(
+    (match) => match[1] ?? match[2] ?? match[3] ?? "",
+  );
+}
+
+/**
+ * Output with what legitimately varies made uniform: times, hashes and ids, runs of spaces
+ * (column widths follow the user name's length), and the user's name (`ann` in the document).
+ */
+function normalize(text: string, actor = localActor()): string {
+  return text
+    .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?Z)?/g, "<time>")
+    .replace(/sha256:[0-9a-f]{64}/g, "<hash>")
+    .replace(/\b[0-9a-f]{12}\b/g, "<hash>")
+    .replace(/\b(wfl|wflv|evt)_[0-9a-z]{26}\b/g, "<id>")
+    .replace(new RegExp(`(?<=^|\\s)${escape(actor)}(?=\\s|$)`, "gm"), "<actor>")
+    .split("\n")
+    .map((line) => line.replace(/ +/g, " ").trim())
+    .join("\n")
+    .trim();
+}
+
+function definitionFile(
+  name: string,
+): { nodes: Record<string, unknown> } & Record<string, unknown> {
+  return parseDefinitionText(readFileSync(join(REPO, "examples", name), "utf8")) as {
+    nodes: Record<string, unknown>;
+  };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
