@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import process from "node:process";
 
 const require = createRequire(import.meta.url);
 rmSync("dist", { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { Strata } from "../src/index.js";
 import type { AuditEvent, Draft, Version, Workflow } from "../src/index.js";
 import type { BackendOptions, OpenedBackend } from "../src/cli/backend.js";
 import { runCli } from "../src/cli/run-cli.js";
+import { createTestDatabase } from "./support/test-stores.js";
 
 /** What one CLI run printed and returned. */
 interface CliResult {
@@ -464,7 +465,7 @@ describe("strata versions and version", () => {
 
     const { human } = await fails("version_live", "version", "retire", "loan", "2");
     expect(human.stderr).toBe(
-      "error[version_live]: version 2 is live; roll back or publish another version first, or deactivate the workflow\n",
+      "error[version_live]: version 2 is live; publish another version to replace it, or deactivate the workflow first\n",
     );
     await fails("version_not_retired", "version", "delete", "loan", "1");
     expect(await json<Version>("version", "retire", "loan", "1")).toMatchObject({
@@ -560,6 +561,20 @@ describe("global options, usage and failures", () => {
     expect(JSON.parse(fromCwd.stdout)).toEqual([expect.objectContaining({ key: "viacwd" })]);
   });
 
+  it("works on PostgreSQL when --db is a postgres:// URL", async () => {
+    const database = await createTestDatabase("postgres");
+    try {
+      const onPostgres = (...args: string[]) =>
+        strata(["--db", database.location, ...args, "--json"], { noDb: true });
+      expect((await onPostgres("workflow", "create", "loan", "--file", "v1.yaml")).code).toBe(0);
+      expect((await onPostgres("publish", "loan")).code).toBe(0);
+      const versions = JSON.parse((await onPostgres("versions", "loan")).stdout) as Version[];
+      expect(versions).toEqual([expect.objectContaining({ number: 1, live: true })]);
+    } finally {
+      await database.cleanup();
+    }
+  });
+
   it("keeps tenants apart with --tenant", async () => {
     await ok("workflow", "create", "loan", "--tenant", "acme");
     await fails("not_found", "workflow", "show", "loan");
@@ -588,13 +603,26 @@ describe("global options, usage and failures", () => {
     expect(help.stdout).toMatch(/--db <path\|postgres-url>/);
   });
 
-  it("reports unexpected failures as error[internal] with exit code 2", async () => {
+  it("reports a database it cannot open as database_unavailable (exit 1)", async () => {
     const result = await strata(["--db", dir, "workflow", "list"], { noDb: true });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error\[internal\]: /);
-    const asJson = await strata(["--db", dir, "workflow", "list", "--json"], { noDb: true });
-    expect(asJson.code).toBe(2);
-    expect(JSON.parse(asJson.stdout)).toMatchObject({ error: { code: "internal", status: 500 } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error\[database_unavailable\]: cannot open the database/);
+  });
+
+  it("reports unexpected failures as error[internal] with exit code 2", async () => {
+    const io = (out: string[]) => ({
+      stdout: { write: (text: string) => out.push(text) },
+      stderr: { write: (text: string) => out.push(text) },
+      env: {},
+      cwd: dir,
+    });
+    const broken = (): Promise<OpenedBackend> => Promise.reject(new Error("disk on fire"));
+    const text: string[] = [];
+    expect(await runCli(["workflow", "list"], io(text), broken)).toBe(2);
+    expect(text.join("")).toMatch(/^error\[internal\]: .*disk on fire/);
+    const asJson: string[] = [];
+    expect(await runCli(["workflow", "list", "--json"], io(asJson), broken)).toBe(2);
+    expect(JSON.parse(asJson.join(""))).toMatchObject({ error: { code: "internal", status: 500 } });
   });
 
   it("closes the backend after every command, success or failure", async () => {

@@ -110,6 +110,17 @@ describe.each(DIALECTS)("version lifecycle on %s", (dialect) => {
     });
   });
 
+  it("names a workflow after its definition unless told otherwise", async () => {
+    const named = { ...(decision(1) as object), name: "Loan decision" };
+    expect((await strata.workflows.create({ key: "a", definition: named })).name).toBe(
+      "Loan decision",
+    );
+    expect((await strata.workflows.create({ key: "b", definition: named, name: "B" })).name).toBe(
+      "B",
+    );
+    expect((await strata.workflows.create({ key: "c" })).name).toBe("c");
+  });
+
   it("refuses a duplicate key and a bad key", async () => {
     await strata.workflows.create({ key: "loan" });
     await expectCode(strata.workflows.create({ key: "loan" }), "workflow_exists");

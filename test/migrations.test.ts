@@ -21,6 +21,20 @@ function openInChild(location: string): Promise<{ code: number | null; out: stri
   });
 }
 
+describe("opening a database that cannot be opened", () => {
+  it("fails with database_unavailable and says what to check", async () => {
+    const failure = await openStore("/nonexistent-dir/x/strata.db").catch(
+      (error: unknown) => error,
+    );
+    expect(isStrataError(failure, "database_unavailable")).toBe(true);
+    expect(String((failure as Error).message)).toMatch(/--db/);
+    const pgFailure = await openStore("postgres://nobody@127.0.0.1:1/none").catch(
+      (error: unknown) => error,
+    );
+    expect(isStrataError(pgFailure, "database_unavailable")).toBe(true);
+  });
+});
+
 describe.each(DIALECTS)("migrations on %s", (dialect) => {
   let database: TestDatabase | undefined;
   afterEach(async () => {

@@ -34,6 +34,7 @@ export const ERROR_STATUS = {
   rollout_in_progress: 409,
   // storage
   database_newer: 500,
+  database_unavailable: 503,
   audit_broken: 500,
 } as const;
 

@@ -36,7 +36,7 @@ export function assertRetirable(facts: RetireFacts): void {
   if (facts.live && facts.workflowStatus === "active") {
     throw new StrataError(
       "version_live",
-      `version ${facts.number} is live; roll back or publish another version first, or deactivate the workflow`,
+      `version ${facts.number} is live; publish another version to replace it, or deactivate the workflow first`,
     );
   }
 }

@@ -19,6 +19,7 @@ const KEY_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 /** What creating a workflow takes. */
 export interface CreateWorkflowInput {
   key: string;
+  /** A display name; the definition's `name`, else the key, when omitted. */
   name?: string;
   /** The first draft's definition; a one-step starter when omitted. */
   definition?: unknown;
@@ -49,7 +50,7 @@ export class WorkflowService {
         );
       }
       const workflowId = newId("wfl");
-      const name = input.name ?? input.key;
+      const name = input.name ?? definitionName(definition) ?? input.key;
       await trx
         .insertInto("workflows")
         .values({
@@ -203,6 +204,12 @@ export function workflowNotFound(ref: string): StrataError {
     "not_found",
     `no workflow ${ref}; list them with \`strata workflow list\``,
   );
+}
+
+/** The definition's own `name`, the default name of a workflow created from it. */
+function definitionName(definition: unknown): string | undefined {
+  const name = (definition as { name?: unknown }).name;
+  return typeof name === "string" && name.trim() !== "" ? name : undefined;
 }
 
 function assertKey(key: string): void {

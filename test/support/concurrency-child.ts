@@ -16,7 +16,11 @@ function definition(threshold: number): unknown {
   return {
     start: "route",
     nodes: {
-      route: { type: "switch", cases: [{ when: `amount > ${threshold}`, next: "no" }], default: "yes" },
+      route: {
+        type: "switch",
+        cases: [{ when: `amount > ${threshold}`, next: "no" }],
+        default: "yes",
+      },
       yes: { type: "end", output: { ok: "true" } },
       no: { type: "end", output: { ok: "false" } },
     },
@@ -41,14 +45,33 @@ for (let i = 0; i < Number(iterationsText); i++) {
   const draft = await attempt(() => strata.drafts.show(key));
   if (draft === undefined) continue;
   const saved = await attempt(() =>
-    strata.drafts.save(key, { definition: definition(Number(worker) * 100_000 + i), revision: draft.revision }),
+    strata.drafts.save(key, {
+      definition: definition(Number(worker) * 100_000 + i),
+      revision: draft.revision,
+    }),
   );
   if (saved === undefined) continue;
-  console.log(JSON.stringify({ op: "save", key, draftId: saved.id, revision: saved.revision, hash: saved.hash }));
+  console.log(
+    JSON.stringify({
+      op: "save",
+      key,
+      draftId: saved.id,
+      revision: saved.revision,
+      hash: saved.hash,
+    }),
+  );
   if (i % 3 !== 0) continue; // publish every third iteration, so several saves race per draft
   const version = await attempt(() => strata.drafts.publish(key, { revision: saved.revision }));
   if (version !== undefined) {
-    console.log(JSON.stringify({ op: "publish", key, draftId: version.id, number: version.number, hash: version.hash }));
+    console.log(
+      JSON.stringify({
+        op: "publish",
+        key,
+        draftId: version.id,
+        number: version.number,
+        hash: version.hash,
+      }),
+    );
   }
 }
 await strata.close();
