@@ -10,6 +10,7 @@ import { hashDefinition } from "../src/core/definition/index.js";
 import { STARTER_DEFINITION } from "../src/core/definition-limits.js";
 import { Strata } from "../src/index.js";
 import type { Store } from "../src/store/store.js";
+import { insertFinishedRun } from "./support/insert-run.js";
 import { DIALECTS, openTestStore, uniqueTenant } from "./support/test-stores.js";
 
 const KEY = "w";
@@ -207,23 +208,7 @@ const statusStep =
 /** Inserts a finished test run on version `n`, as the engine will (runs keep versions). */
 async function addRun(r: Real, n: number): Promise<void> {
   const version = await r.strata.versions.show(KEY, n);
-  const now = new Date().toISOString();
-  await r.store.db
-    .insertInto("runs")
-    .values({
-      tenant_id: r.strata.context.tenantId,
-      id: `run_${Math.random().toString(36).slice(2)}`,
-      workflow_id: version.workflowId,
-      version_id: version.id,
-      version_number: n,
-      kind: "test",
-      status: "completed",
-      input: "{}",
-      route: "{}",
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  await insertFinishedRun(r.store, r.strata.context.tenantId, version);
 }
 
 const number = fc.integer({ min: 1, max: 6 });

@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Strata } from "../src/index.js";
+import { insertFinishedRun } from "./support/insert-run.js";
 import { DIALECTS, openTestStore, uniqueTenant } from "./support/test-stores.js";
 import type { Store } from "../src/store/store.js";
 
@@ -218,7 +219,11 @@ describe.each(DIALECTS)("version lifecycle on %s", (dialect) => {
     const reverted = await strata.drafts.revert("loan");
     expect(reverted).toMatchObject({ revision: 3, baseVersion: 1 });
     expect(reverted.definition).toEqual(decision(10));
-    await strata.drafts.discard("loan");
+    const runId = await insertFinishedRun(store, strata.context.tenantId, reverted);
+    await strata.drafts.discard("loan"); // the draft's test runs go with it
+    expect(
+      await store.db.selectFrom("runs").select("id").where("id", "=", runId).execute(),
+    ).toEqual([]);
     await expectCode(strata.drafts.discard("loan"), "not_found");
     expect((await strata.versions.show("loan", 1)).definition).toEqual(decision(10));
   });
@@ -268,28 +273,13 @@ describe.each(DIALECTS)("version lifecycle on %s", (dialect) => {
     await expectCode(strata.versions.delete("loan", 1), "version_not_retired");
     await strata.versions.retire("loan", 1);
     const v1 = await strata.versions.show("loan", 1);
-    await store.db
-      .insertInto("runs")
-      .values({
-        tenant_id: strata.context.tenantId,
-        id: "run_test",
-        workflow_id: v1.workflowId,
-        version_id: v1.id,
-        version_number: 1,
-        kind: "test",
-        status: "completed",
-        input: "{}",
-        route: "{}",
-        created_at: "t",
-        updated_at: "t",
-      })
-      .execute();
+    const runId = await insertFinishedRun(store, strata.context.tenantId, v1);
     await expectCode(strata.versions.delete("loan", 1), "version_has_runs");
     expect((await strata.versions.show("loan", 1)).runCounts).toEqual({
       production: {},
       test: { completed: 1 },
     });
-    await store.db.deleteFrom("runs").where("id", "=", "run_test").execute();
+    await store.db.deleteFrom("runs").where("id", "=", runId).execute();
     await strata.versions.delete("loan", 1);
     await expectCode(strata.versions.show("loan", 1), "not_found");
   });

@@ -8,6 +8,7 @@ import { appendAuditEvent } from "../store/audit-rows.js";
 import { resolveLatestVersion } from "../store/queries/resolve-latest-version.js";
 import type { StoreTransaction } from "../store/store.js";
 import {
+  deleteRunsOfVersion,
   deleteVersionRow,
   findDraft,
   findVersionById,
@@ -173,6 +174,8 @@ export class DraftService {
   async discard(ctx: CallContext, ref: string, options: { revision?: number } = {}): Promise<void> {
     await runChange(this.deps, async (trx, now) => {
       const { workflow, draft } = await this.lockDraft(trx, ctx, ref, options.revision);
+      // A draft's runs are all tests of a definition that is going away: they go with it.
+      const testRuns = await deleteRunsOfVersion(trx, ctx.tenantId, draft.id);
       await deleteVersionRow(trx, ctx.tenantId, draft.id);
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
@@ -181,7 +184,12 @@ export class DraftService {
         workflowId: workflow.id,
         subjectId: draft.id,
         at: now,
-        before: { revision: draft.revision, hash: draft.hash, baseVersion: draft.base_number },
+        before: {
+          revision: draft.revision,
+          hash: draft.hash,
+          baseVersion: draft.base_number,
+          testRuns,
+        },
       });
     });
   }

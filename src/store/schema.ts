@@ -60,8 +60,21 @@ export interface RunsTable {
   output: string | null;
   error: string | null;
   route: string;
+  routing_key: string | null;
+  definition_hash: string;
+  draft_definition: string | null;
+  snapshot: string;
+  trace: string;
+  wait_signal: string | null;
+  due_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_by: string;
   created_at: string;
   updated_at: string;
+  ended_at: string | null;
 }
 
 /** `audit_events`: the append-only, hash-chained log. */

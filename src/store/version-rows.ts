@@ -225,3 +225,17 @@ export async function countRunsByVersion(
     .execute();
   return rows.map((row) => ({ ...row, count: Number(row.count) }));
 }
+
+/** Deletes every run of a version (a discarded draft's test runs); returns how many. */
+export async function deleteRunsOfVersion(
+  trx: StoreTransaction,
+  tenantId: string,
+  versionId: string,
+): Promise<number> {
+  const result = await trx
+    .deleteFrom("runs")
+    .where("tenant_id", "=", tenantId)
+    .where("version_id", "=", versionId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

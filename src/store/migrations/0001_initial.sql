@@ -61,27 +61,51 @@ CREATE TABLE live_routes (
   FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id)
 );
 
--- Runs, bound to their version for life (L12). The execution engine extends this table; the
--- foreign key makes L10 (no delete of a version with runs) hold in the database too.
+-- Runs, bound to their version for life (L12). The foreign key makes L10 (no delete of a
+-- version with runs) hold in the database too. A draft's test runs point at the draft row and
+-- carry the definition they ran (`draft_definition`), since the draft keeps changing.
 CREATE TABLE runs (
-  tenant_id      TEXT NOT NULL,
-  id             TEXT NOT NULL,
-  workflow_id    TEXT NOT NULL,
-  version_id     TEXT NOT NULL,
-  version_number INTEGER,
-  kind           TEXT NOT NULL CHECK (kind IN ('production', 'test')),
-  status         TEXT NOT NULL CHECK (status IN ('running', 'waiting', 'completed', 'failed', 'cancelled')),
-  input          TEXT NOT NULL,
-  output         TEXT,
-  error          TEXT,
-  route          TEXT NOT NULL,
-  created_at     TEXT NOT NULL,
-  updated_at     TEXT NOT NULL,
+  tenant_id        TEXT NOT NULL,
+  id               TEXT NOT NULL,
+  workflow_id      TEXT NOT NULL,
+  version_id       TEXT NOT NULL,
+  version_number   INTEGER,
+  kind             TEXT NOT NULL CHECK (kind IN ('production', 'test')),
+  status           TEXT NOT NULL CHECK (status IN ('running', 'waiting', 'completed', 'failed', 'cancelled')),
+  input            TEXT NOT NULL,
+  output           TEXT,
+  error            TEXT,
+  -- How the run was routed: {selector, rolloutId?, bucket?, binding?}.
+  route            TEXT NOT NULL,
+  routing_key      TEXT,
+  definition_hash  TEXT NOT NULL,
+  draft_definition TEXT,
+  -- The interpreter's snapshot (state, current node, what the run waits for) and the trace.
+  snapshot         TEXT NOT NULL,
+  trace            TEXT NOT NULL,
+  -- The signal a waiting run accepts, and when the worker must act next (a task attempt or a
+  -- timer); NULL when there is nothing to do until a signal arrives or the run has ended.
+  wait_signal      TEXT,
+  due_at           TEXT,
+  lease_owner      TEXT,
+  lease_until      TEXT,
+  idempotency_key  TEXT,
+  request_hash     TEXT,
+  created_by       TEXT NOT NULL,
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL,
+  ended_at         TEXT,
   PRIMARY KEY (tenant_id, id),
   FOREIGN KEY (tenant_id, workflow_id) REFERENCES workflows (tenant_id, id),
   FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id)
 );
 CREATE INDEX runs_by_version ON runs (tenant_id, version_id, kind, status);
+CREATE INDEX runs_by_workflow ON runs (tenant_id, workflow_id, created_at);
+CREATE INDEX runs_by_time ON runs (tenant_id, created_at);
+-- The worker's claim query walks this index: only runs with something due are in it.
+CREATE INDEX runs_due ON runs (due_at) WHERE due_at IS NOT NULL;
+CREATE UNIQUE INDEX runs_idempotency ON runs (tenant_id, workflow_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
 
 -- The audit log: append-only, hash-chained per tenant (L14).
 CREATE TABLE audit_events (
