@@ -5,7 +5,7 @@
  */
 import { userInfo } from "node:os";
 import type { Clock } from "./core/clock.js";
-import type { Actor } from "./core/model.js";
+import type { Actor, Run } from "./core/model.js";
 import { bindContext } from "./services/bind-context.js";
 import type { BoundMethods } from "./services/bind-context.js";
 import type { AuditService } from "./services/audit-service.js";
@@ -14,6 +14,11 @@ import type { PublishService } from "./services/publish-service.js";
 import { createServices } from "./services/strata-services.js";
 import type { StrataServices } from "./services/strata-services.js";
 import type { VersionService } from "./services/version-service.js";
+import type { RunService, StartRunInput } from "./services/run-service.js";
+import { Worker } from "./engine/worker.js";
+import type { WorkerOptions } from "./engine/worker.js";
+import type { HandlerRegistry } from "./engine/handlers.js";
+import type { HttpTaskOptions } from "./engine/http-handler.js";
 import type { WorkflowService } from "./services/workflow-service.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
@@ -32,6 +37,11 @@ export {
 export type { CreateWorkflowInput, Page } from "./services/workflow-service.js";
 export type { OpenDraftOptions, SaveDraftInput } from "./services/draft-service.js";
 export type { PublishOptions } from "./services/publish-service.js";
+export type { StartRunInput, ListRunsOptions, VersionSelector } from "./services/run-service.js";
+export type { TaskHandler, TaskContext } from "./engine/handlers.js";
+export { PermanentTaskError } from "./engine/handlers.js";
+export type { HttpTaskOptions } from "./engine/http-handler.js";
+export type { WorkerOptions } from "./engine/worker.js";
 
 /** How to open Strata. */
 export interface StrataOptions {
@@ -43,6 +53,17 @@ export interface StrataOptions {
   actor?: string;
   /** The clock (tests inject one). */
   clock?: Clock;
+  /** Run the worker loop (tasks, retries, timers) in this process: `true` or its options. */
+  worker?: boolean | WorkerOptions;
+  /** The built-in `http` task's allow-list (empty by default) and timeout. */
+  http?: HttpTaskOptions;
+  /** The most nodes one run may execute (default 1,000). */
+  stepLimit?: number;
+  /**
+   * How long a worker's claim on a task lasts (default 60 s): if this process dies, another
+   * worker takes the task over once the claim has expired.
+   */
+  leaseMs?: number;
 }
 
 /** The tenant used when none is named. */
@@ -66,7 +87,10 @@ export class Strata {
   >;
   /** The draft: open, show, save, revert, discard, and publish it as a new version. */
   readonly drafts: BoundMethods<DraftService, "open" | "show" | "save" | "revert" | "discard"> &
-    BoundMethods<PublishService, "publish">;
+    BoundMethods<PublishService, "publish"> & {
+      /** Starts a test run of the draft (L13). */
+      run(ref: string, request: Omit<StartRunInput, "version" | "kind">): Promise<Run>;
+    };
   /** Versions: list, show, retire, restore, delete. */
   readonly versions: BoundMethods<
     VersionService,
@@ -74,6 +98,8 @@ export class Strata {
   >;
   /** The audit log: list and verify. */
   readonly audit: BoundMethods<AuditService, "list" | "verify">;
+  /** Runs: start, show, list, signal, cancel. */
+  readonly runs: BoundMethods<RunService, "start" | "show" | "list" | "signal" | "cancel">;
 
   private constructor(
     private readonly services: StrataServices,
@@ -91,7 +117,10 @@ export class Strata {
     this.drafts = {
       ...bindContext(services.drafts, context, ["open", "show", "save", "revert", "discard"]),
       ...bindContext(services.publisher, context, ["publish"]),
+      run: (ref, request) =>
+        services.runs.start(context, ref, { ...request, version: "draft", kind: "test" }),
     };
+    this.runs = bindContext(services.runs, context, ["start", "show", "list", "signal", "cancel"]);
     this.versions = bindContext(services.versions, context, [
       "list",
       "show",
@@ -118,7 +147,38 @@ export class Strata {
       tenantId: options.tenant ?? DEFAULT_TENANT,
       actor: options.actor ?? localActor(),
     };
-    return new Strata(createServices(store, options.clock), owner, context);
+    const services = createServices(store, {
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.http === undefined ? {} : { http: options.http }),
+      ...(options.stepLimit === undefined ? {} : { stepLimit: options.stepLimit }),
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    });
+    const strata = new Strata(services, owner, context);
+    if (options.worker !== undefined && options.worker !== false) {
+      strata.startWorker(options.worker === true ? {} : options.worker);
+    }
+    return strata;
+  }
+
+  /** Task handlers: `strata.handlers.register("email.send", async (input, ctx) => …)`. */
+  get handlers(): HandlerRegistry {
+    return this.services.handlers;
+  }
+
+  /** Starts the worker loop in this process (tasks, retries, timers); idempotent. */
+  startWorker(options: WorkerOptions = {}): void {
+    this.services.worker ??= new Worker(this.services.executor, options);
+    this.services.worker.start();
+  }
+
+  /** Stops the worker loop after its current round. */
+  async stopWorker(): Promise<void> {
+    await this.services.worker?.stop();
+  }
+
+  /** Runs one round of due work now (what the worker loop repeats); returns runs claimed. */
+  runDueWork(limit?: number): Promise<number> {
+    return this.services.executor.runDue(limit);
   }
 
   /** The same engine acting as another actor or in another tenant. */
@@ -133,6 +193,8 @@ export class Strata {
 
   /** Closes the database if this instance opened it. */
   async close(): Promise<void> {
-    if (this.owner) await this.services.deps.store.close();
+    if (!this.owner) return;
+    await this.stopWorker();
+    await this.services.deps.store.close();
   }
 }

@@ -32,6 +32,12 @@ export const ERROR_STATUS = {
   definition_invalid: 422,
   schema_incompatible: 422,
   rollout_in_progress: 409,
+  // runs (DESIGN.md §4)
+  input_invalid: 422,
+  run_not_waiting: 409,
+  run_finished: 409,
+  run_event_unexpected: 409,
+  idempotency_key_reused: 422,
   // storage
   database_newer: 500,
   database_unavailable: 503,

@@ -93,6 +93,49 @@ export interface Draft extends Version {
   problems: DefinitionProblemView[];
 }
 
+/** How a run was routed to its version (DESIGN.md §3, L12). */
+export interface RunRoute {
+  /** What the start asked for: `live`, `latest`, a number as text, or `draft`. */
+  selector: string;
+  rolloutId?: string;
+  bucket?: number;
+  binding?: string;
+}
+
+/** Why a run failed or was cancelled: data, not an exception. */
+export interface RunError {
+  code: string;
+  message: string;
+  node?: string;
+  details?: unknown;
+}
+
+/** One execution of one version, bound to it for life. */
+export interface Run {
+  id: string;
+  workflowId: string;
+  versionId: string;
+  /** Null for a run of the draft. */
+  versionNumber: number | null;
+  kind: RunKind;
+  status: RunStatus;
+  input: unknown;
+  output: unknown;
+  error: RunError | null;
+  route: RunRoute;
+  routingKey: string | null;
+  /** What a waiting run waits for; null otherwise. */
+  waitingFor: { signal?: string; deadline?: string } | null;
+  /** A running run's next task, with its attempt; null otherwise. */
+  pendingTask: { node: string; handler: string; attempt: number; notBefore?: string } | null;
+  /** Every step, in order (see the interpreter's TraceEntry). */
+  trace: unknown[];
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+}
+
 /** One append-only, hash-chained record of a change. */
 export interface AuditEvent {
   id: string;

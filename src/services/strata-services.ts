@@ -1,35 +1,69 @@
 /** Wires the services together over one store; the composition shared by library, CLI and API. */
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
+import { Executor } from "../engine/executor.js";
+import { HandlerRegistry } from "../engine/handlers.js";
+import { createHttpHandler } from "../engine/http-handler.js";
+import type { HttpTaskOptions } from "../engine/http-handler.js";
+import type { Worker } from "../engine/worker.js";
 import type { Store } from "../store/store.js";
 import { AuditService } from "./audit-service.js";
 import type { ServiceDeps } from "./deps.js";
 import { DraftService } from "./draft-service.js";
 import { PublishService } from "./publish-service.js";
+import { RunService } from "./run-service.js";
 import { VersionService } from "./version-service.js";
 import { WorkflowService } from "./workflow-service.js";
 
-/** Every service, sharing one store and clock. */
+/** Options of the composition. */
+export interface ServicesOptions {
+  clock?: Clock;
+  /** The built-in `http` task's allow-list and timeout. */
+  http?: HttpTaskOptions;
+  /** The most nodes one run may execute (default 1,000). */
+  stepLimit?: number;
+  /** How long a worker's claim on a task lasts before another worker may take it over (ms). */
+  leaseMs?: number;
+}
+
+/** Every service, sharing one store, clock, handler registry and executor. */
 export interface StrataServices {
   deps: ServiceDeps;
+  handlers: HandlerRegistry;
+  executor: Executor;
   workflows: WorkflowService;
   drafts: DraftService;
   versions: VersionService;
   publisher: PublishService;
+  runs: RunService;
   audit: AuditService;
+  /** The worker loop, once started in this process. */
+  worker?: Worker;
 }
 
 /** Builds the services over a store. */
-export function createServices(store: Store, clock: Clock = systemClock): StrataServices {
+export function createServices(store: Store, options: ServicesOptions = {}): StrataServices {
+  const clock = options.clock ?? systemClock;
   const deps: ServiceDeps = { store, clock };
+  const handlers = new HandlerRegistry();
+  handlers.register("http", createHttpHandler(options.http));
+  const executor = new Executor({
+    store,
+    clock,
+    handlers,
+    ...(options.stepLimit === undefined ? {} : { stepLimit: options.stepLimit }),
+    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+  });
   const drafts = new DraftService(deps);
-  const versions = new VersionService(deps);
   return {
     deps,
+    handlers,
+    executor,
     workflows: new WorkflowService(deps),
     drafts,
-    versions,
+    versions: new VersionService(deps),
     publisher: new PublishService(deps, drafts),
+    runs: new RunService(deps, executor),
     audit: new AuditService(deps),
   };
 }

@@ -71,6 +71,7 @@ export interface RunsTable {
   lease_until: string | null;
   idempotency_key: string | null;
   request_hash: string | null;
+  rev: Generated<number>;
   created_by: string;
   created_at: string;
   updated_at: string;

@@ -7,6 +7,7 @@ import { StrataError } from "../errors.js";
 import type { NodeDef, NodeId, NodeType } from "../definition/definition.js";
 import type { CompiledDefinition } from "./compile-definition.js";
 import { ExpressionFailure } from "./expressions.js";
+import { getOwn, setOwn } from "./json-value.js";
 import type { ExpressionContext } from "./expressions.js";
 import { DEFAULT_STEP_LIMIT } from "./run-event.js";
 import type { RunEnv } from "./run-event.js";
@@ -66,7 +67,7 @@ export function record(cursor: AdvanceCursor, fields: TraceFields): void {
 
 /** The node `id` of the definition. */
 export function nodeOf(cursor: AdvanceCursor, id: NodeId): NodeDef {
-  const node = cursor.compiled.definition.nodes[id];
+  const node = getOwn(cursor.compiled.definition.nodes, id);
   if (node === undefined) {
     throw new StrataError("internal", `the run is at node '${id}', which its definition lacks`);
   }
@@ -110,7 +111,7 @@ export function writeState(cursor: AdvanceCursor, assigned: Record<string, unkno
   const { state } = cursor.snapshot;
   for (const [key, value] of Object.entries(assigned)) {
     if (value === undefined) delete state[key];
-    else state[key] = value;
+    else setOwn(state, key, value);
   }
 }
 

@@ -3,7 +3,7 @@
  * timer. Each applied event is one trace entry; the result is the node to continue at, or null
  * when the run stays blocked (a retry) or finished (a task that failed for good).
  */
-import type { NodeId } from "../definition/definition.js";
+import type { ExpressionMap, NodeId } from "../definition/definition.js";
 import { contextFor, failRun, nodeOfType, record, writeState } from "./advance-cursor.js";
 import type { AdvanceCursor } from "./advance-cursor.js";
 import { evaluateMap } from "./expressions.js";
@@ -26,19 +26,7 @@ export async function applyTaskSucceeded(
 ): Promise<NodeId> {
   const node = nodeOfType(cursor, pending.node, "task");
   const result = toJsonValue(event.result);
-  const assigned =
-    node.assign === undefined
-      ? { [pending.node]: result }
-      : await evaluateMap(
-          cursor.compiled,
-          node.assign,
-          cursor.snapshot.state,
-          contextFor(cursor, { result }),
-          {
-            node: pending.node,
-            field: "assign",
-          },
-        );
+  const assigned = await assignOrStore(cursor, pending.node, node.assign, { result }, result);
   writeState(cursor, assigned);
   Object.assign(cursor.snapshot, { status: "running", pending: null });
   const { attempt } = pending;
@@ -96,22 +84,16 @@ export async function applySignal(
 ): Promise<NodeId> {
   const node = nodeOfType(cursor, pending.node, "wait");
   const payload = toJsonValue(event.payload);
-  const assigned =
-    node.assign === undefined
-      ? { [pending.node]: payload }
-      : await evaluateMap(
-          cursor.compiled,
-          node.assign,
-          cursor.snapshot.state,
-          contextFor(cursor, { signal: payload }),
-          {
-            node: pending.node,
-            field: "assign",
-          },
-        );
+  const signal = { name: event.name, payload };
+  const assigned = await assignOrStore(
+    cursor,
+    pending.node,
+    node.assign,
+    { signal: payload },
+    payload,
+  );
   writeState(cursor, assigned);
   Object.assign(cursor.snapshot, { status: "running", pending: null });
-  const signal = { name: event.name, payload };
   record(cursor, {
     node: pending.node,
     type: "wait",
@@ -130,6 +112,23 @@ export function applyTimer(cursor: AdvanceCursor, pending: PendingWait): NodeId 
   Object.assign(cursor.snapshot, { status: "running", pending: null });
   record(cursor, { node: pending.node, type: "wait", event: "timer", branch });
   return branch;
+}
+
+/**
+ * The keys an outcome writes: `assign` evaluated with `$result` or `$signal` bound, or without
+ * `assign` the whole value under the node's id, so that no result is silently lost.
+ */
+async function assignOrStore(
+  cursor: AdvanceCursor,
+  nodeId: NodeId,
+  assign: ExpressionMap | undefined,
+  bound: { result: unknown } | { signal: unknown },
+  value: unknown,
+): Promise<Record<string, unknown>> {
+  if (assign === undefined) return { [nodeId]: value };
+  const { state } = cursor.snapshot;
+  const site = { node: nodeId, field: "assign" };
+  return evaluateMap(cursor.compiled, assign, state, contextFor(cursor, bound), site);
 }
 
 function taskFields(pending: PendingTask, event: "task_succeeded" | "task_failed") {

@@ -15,6 +15,7 @@ import type {
 import { parseDuration } from "../definition/duration.js";
 import { contextFor, failRun, nodeOf, record, writeState } from "./advance-cursor.js";
 import type { AdvanceCursor, TraceFields } from "./advance-cursor.js";
+import { getOwn, setOwn } from "./json-value.js";
 import { evaluateCondition, evaluateMap, evaluateShape, evaluateValue } from "./expressions.js";
 import type { PendingTask, PendingWait } from "./run-snapshot.js";
 import { RUN_FAILURE_CODES } from "./run-snapshot.js";
@@ -31,7 +32,7 @@ export async function executeNode(
   const node = nodeOf(cursor, id);
   const { snapshot } = cursor;
   snapshot.node = id;
-  snapshot.visits[id] = (snapshot.visits[id] ?? 0) + 1;
+  setOwn(snapshot.visits, id, (getOwn(snapshot.visits, id) ?? 0) + 1);
   const fields: TraceFields = { node: id, type: node.type, ...(event ? { event } : {}) };
   switch (node.type) {
     case "set":
@@ -88,7 +89,7 @@ async function executeTask(cursor: AdvanceCursor, node: TaskNode, fields: TraceF
   const input =
     (await evaluateShape(cursor.compiled, node.input, snapshot.state, contextFor(cursor), site)) ??
     null;
-  const visit = snapshot.visits[fields.node] ?? 1;
+  const visit = getOwn(snapshot.visits, fields.node) ?? 1;
   const key = `${env.run.id}:${fields.node}`;
   const pending: PendingTask = {
     type: "task",

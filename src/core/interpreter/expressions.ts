@@ -14,7 +14,7 @@ import type { CompiledDefinition } from "./compile-definition.js";
 import { compiledExpression } from "./compile-definition.js";
 import { STEP_CONTEXT } from "./deterministic-functions.js";
 import type { StepContext } from "./deterministic-functions.js";
-import { toJsonValue } from "./json-value.js";
+import { setOwn, toJsonValue } from "./json-value.js";
 import type { RunInfo } from "./run-event.js";
 import type { HandledTaskError, RunFailure } from "./run-snapshot.js";
 import { RUN_FAILURE_CODES } from "./run-snapshot.js";
@@ -111,7 +111,7 @@ export async function evaluateMap(
   for (const key of Object.keys(map).sort()) {
     const text = map[key] ?? "";
     const field = `${site.field}.${key}`;
-    values[key] = await evaluateValue(compiled, text, state, context, { ...site, field });
+    setOwn(values, key, await evaluateValue(compiled, text, state, context, { ...site, field }));
   }
   return values;
 }

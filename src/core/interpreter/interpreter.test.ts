@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isStrataError } from "../errors.js";
 import { advance, initialSnapshot } from "./interpreter.js";
+import type { RunEvent } from "./run-event.js";
 import { compile, drive, envAt, path } from "./test-support/run-fixture.js";
 
 /** A run of pure nodes only: set, switch, end. */
@@ -182,30 +183,65 @@ describe("advance", () => {
     expect(next.status).toBe("completed");
   });
 
-  it("refuses to start a run twice, or to take any event once finished", async () => {
+  it("refuses any event once the run finished", async () => {
     const { final } = await drive(pure, { a: 1, b: 1 });
-    const events = [
+    const events: RunEvent[] = [
       { type: "start" },
       { type: "task_succeeded", result: 1 },
       { type: "task_failed", error: { message: "x" } },
-    ] as const;
+      { type: "signal", name: "go", payload: null },
+      { type: "timer" },
+    ];
     for (const event of events) {
-      const refused = await advance(pure, final, event, envAt()).catch((error: unknown) => error);
-      expect(isStrataError(refused)).toBe(true);
-      expect((refused as { code: string }).code).toBe("run_event_unexpected");
+      await expect(advance(pure, final, event, envAt())).rejects.toMatchObject({
+        code: "run_finished",
+        status: 409,
+      });
     }
-    const signal = { type: "signal", name: "go", payload: null } as const;
-    await expect(advance(pure, final, signal, envAt())).rejects.toMatchObject({
-      code: "run_not_waiting",
+  });
+
+  it("refuses to start a run twice", async () => {
+    const waiting = compile({
+      start: "hold",
+      nodes: { hold: { type: "wait", signal: "go", next: "done" }, done: { type: "end" } },
     });
-    await expect(advance(pure, final, { type: "timer" }, envAt())).rejects.toMatchObject({
-      code: "run_not_waiting",
-    });
+    const { final } = await drive(waiting, {});
+    const refused = await advance(waiting, final, { type: "start" }, envAt()).catch(
+      (error: unknown) => error,
+    );
+    expect(isStrataError(refused)).toBe(true);
+    expect(refused).toMatchObject({ code: "run_event_unexpected" });
   });
 
   it("labels only the run's first step with start", async () => {
     const { trace } = await drive(pure, { a: 1, b: 1 });
     expect(path(trace)).toEqual(["prepare:start", "route", "small"]);
+  });
+});
+
+describe("keys that are also Object.prototype's names", () => {
+  it("stay plain data as state keys and node ids", async () => {
+    // JSON.parse makes `__proto__` an own key, as the YAML and JSON parsers of definitions do.
+    const def: unknown = JSON.parse(`{
+      "start": "__proto__",
+      "nodes": {
+        "__proto__": {
+          "type": "set",
+          "assign": { "__proto__": "1", "constructor": "2" },
+          "next": "constructor"
+        },
+        "constructor": { "type": "task", "handler": "http", "next": "done" },
+        "done": { "type": "end" }
+      }
+    }`);
+    const compiled = compile(def);
+    const { final } = await drive(compiled, {}, [{ event: { type: "task_succeeded", result: 3 } }]);
+    expect(Object.getPrototypeOf(final.state)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(final.state))).toEqual(
+      JSON.parse('{"__proto__":1,"constructor":3}'),
+    );
+    expect(Object.keys(final.visits)).toEqual(["__proto__", "constructor", "done"]);
+    expect(final.status).toBe("completed");
   });
 });
 

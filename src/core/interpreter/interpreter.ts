@@ -18,7 +18,7 @@ import type { CompiledDefinition } from "./compile-definition.js";
 import { executeNode } from "./execute-node.js";
 import { isJsonObject, toJsonValue } from "./json-value.js";
 import type { RunEnv, RunEvent } from "./run-event.js";
-import { runEventUnexpected, runNotWaiting } from "./run-errors.js";
+import { runEventUnexpected, runFinished, runNotWaiting } from "./run-errors.js";
 import type { PendingTask, PendingWait, RunSnapshot } from "./run-snapshot.js";
 import { RUN_FAILURE_CODES } from "./run-snapshot.js";
 import type { Advance } from "./trace-entry.js";
@@ -57,8 +57,9 @@ export function isWaitingForTimer(snapshot: RunSnapshot): boolean {
  * Applies `event` to the run and executes nodes until the run is blocked on an effect or
  * finished. Never changes `snapshot`. An expression that throws fails the run
  * (`expression_failed`), as does a run exceeding the step limit (`step_limit_exceeded`).
- * Throws `run_not_waiting` for a signal or timer the run is not waiting for, and
- * `run_event_unexpected` for a start or task event it cannot take.
+ * Throws `run_finished` for any event once the run completed or failed, `run_not_waiting` for
+ * a signal or timer it is not waiting for, and `run_event_unexpected` for a start or task
+ * event it cannot take.
  */
 export async function advance(
   compiled: CompiledDefinition,
@@ -66,6 +67,11 @@ export async function advance(
   event: RunEvent,
   env: RunEnv,
 ): Promise<Advance> {
+  if (snapshot.status === "completed" || snapshot.status === "failed") {
+    throw runFinished(
+      `the run has ${snapshot.status}: it takes no more events (got ${event.type})`,
+    );
+  }
   const cursor = openCursor(compiled, snapshot, env);
   if (event.type === "start") {
     assertStartable(snapshot);

@@ -9,7 +9,16 @@ describe("toJsonValue", () => {
       fc.property(fc.jsonValue(), (value) => {
         expect(toJsonValue(value)).toStrictEqual(JSON.parse(JSON.stringify(value)));
       }),
+      { numRuns: 1000 },
     );
+  });
+
+  it("keeps __proto__ as a plain key", () => {
+    const value: unknown = JSON.parse('{"__proto__": {"polluted": true}}');
+    const json = toJsonValue(value) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(json)).toBe(Object.prototype);
+    expect(JSON.stringify(json)).toBe('{"__proto__":{"polluted":true}}');
   });
 
   it("copies rather than shares", () => {

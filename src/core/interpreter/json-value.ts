@@ -40,7 +40,7 @@ function objectToJson(value: object): unknown {
   const result: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {
     const json = toJsonValue(member);
-    if (json !== undefined) result[key] = json;
+    if (json !== undefined) setOwn(result, key, json);
   }
   return result;
 }
@@ -48,4 +48,22 @@ function objectToJson(value: object): unknown {
 /** Whether `value` is a JSON object (not null, not an array). */
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Sets `key` as an own, enumerable property. Plain assignment would treat `__proto__` (a valid
+ * state key, and node id) as the prototype instead; JSON and the snapshot must keep it as data.
+ */
+export function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(record, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** The own property `key`, never one inherited from `Object.prototype` (`constructor`…). */
+export function getOwn<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

@@ -91,6 +91,9 @@ CREATE TABLE runs (
   lease_until      TEXT,
   idempotency_key  TEXT,
   request_hash     TEXT,
+  -- Bumped by every update: writers that read a run without locking it (the worker, between
+  -- claiming a task and finishing it) update only if nobody changed it meanwhile.
+  rev              INTEGER NOT NULL DEFAULT 0,
   created_by       TEXT NOT NULL,
   created_at       TEXT NOT NULL,
   updated_at       TEXT NOT NULL,

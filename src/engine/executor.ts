@@ -1,0 +1,356 @@
+/**
+ * The durable executor (DESIGN.md §4): starts runs, applies signals and cancels, and — as the
+ * worker — runs due tasks and fires due timers. The pure interpreter decides every step; the
+ * executor commits the run at its effects: at start, before a task (the pending task is in the
+ * committed snapshot) and after it, at each wait and at the end. Pure nodes between effects are
+ * not committed one by one: after a crash they simply run again from the last snapshot, and
+ * decide the same way because time and randomness come from the snapshot and the step.
+ */
+import { compileInputSchema } from "../core/definition/input-schema.js";
+import type { Definition } from "../core/definition/definition.js";
+import type { Clock } from "../core/clock.js";
+import { StrataError } from "../core/errors.js";
+import { newId } from "../core/ids.js";
+import {
+  advance,
+  compileDefinition,
+  initialSnapshot,
+  isWaitingFor,
+} from "../core/interpreter/index.js";
+import type {
+  Advance,
+  CompiledDefinition,
+  RunEvent,
+  RunSnapshot,
+} from "../core/interpreter/index.js";
+import type { Run, RunKind, RunRoute } from "../core/model.js";
+import { claimDueRuns } from "../store/queries/claim-due-runs.js";
+import { findRun, insertRuns, updateRunAtRev } from "../store/run-rows.js";
+import type { NewRunRow, RunRow } from "../store/run-rows.js";
+import type { Store } from "../store/store.js";
+import { findVersionById } from "../store/version-rows.js";
+import { GroupCommit } from "./group-commit.js";
+import type { HandlerRegistry } from "./handlers.js";
+import { runTask } from "./run-task.js";
+import { appendTrace, snapshotColumns, toRun } from "./run-record.js";
+
+/** How many compiled definitions one process keeps. */
+const COMPILED_LIMIT = 512;
+
+/** What the executor needs. */
+export interface ExecutorOptions {
+  store: Store;
+  clock: Clock;
+  handlers: HandlerRegistry;
+  /** The most nodes one run may execute (default 1,000). */
+  stepLimit?: number;
+  /** How long a claimed task stays leased before another worker may take it (default 60 s). */
+  leaseMs?: number;
+  /** Identifies this process's leases. */
+  workerId?: string;
+}
+
+/** The version a run starts on, as the caller resolved it. */
+export interface StartVersion {
+  id: string;
+  /** Null for the draft. */
+  number: number | null;
+  hash: string;
+  /** Canonical JSON of the definition. */
+  definition: string;
+}
+
+/** A run to start. */
+export interface StartRunRequest {
+  tenantId: string;
+  actor: string;
+  workflowId: string;
+  version: StartVersion;
+  kind: RunKind;
+  input: unknown;
+  route: RunRoute;
+  routingKey?: string | null;
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
+}
+
+/** Runs workflows durably over a store. */
+export class Executor {
+  readonly workerId: string;
+  /** Compiled definitions by content hash: a hash always names the same definition. */
+  readonly #compiled = new Map<string, CompiledDefinition>();
+  readonly #inserts: GroupCommit<NewRunRow>;
+  readonly #inflight = new Map<string, AbortController>();
+  readonly #dueListeners = new Set<() => void>();
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.workerId = options.workerId ?? newId("run").replace("run_", "worker_");
+    this.#inserts = new GroupCommit((rows) =>
+      options.store.transaction((trx) => insertRuns(trx, rows)),
+    );
+  }
+
+  /** Calls `listener` whenever this process creates work that is due now. */
+  onDue(listener: () => void): () => void {
+    this.#dueListeners.add(listener);
+    return () => this.#dueListeners.delete(listener);
+  }
+
+  /**
+   * Validates the input, runs the definition up to its first effect, and commits the run (with
+   * other starts of the same moment, in one transaction). A pure decision flow comes back
+   * completed; one that reaches a task or a wait comes back running or waiting.
+   */
+  async start(request: StartRunRequest): Promise<Run> {
+    const compiled = this.#compile(request.version);
+    assertInput(compiled, request.input);
+    const runId = newId("run");
+    const now = this.options.clock.now();
+    const env = this.#env(runId, request.version, request.kind, now);
+    const step = await advance(
+      compiled,
+      initialSnapshot(compiled, request.input),
+      { type: "start" },
+      env,
+    );
+    const at = now.toISOString();
+    const row: RunRow = {
+      tenant_id: request.tenantId,
+      id: runId,
+      workflow_id: request.workflowId,
+      version_id: request.version.id,
+      version_number: request.version.number,
+      kind: request.kind,
+      input: JSON.stringify(step.snapshot.input),
+      route: JSON.stringify(request.route),
+      routing_key: request.routingKey ?? null,
+      definition_hash: request.version.hash,
+      draft_definition: request.version.number === null ? request.version.definition : null,
+      trace: JSON.stringify(step.trace),
+      lease_owner: null,
+      lease_until: null,
+      idempotency_key: request.idempotencyKey ?? null,
+      request_hash: request.requestHash ?? null,
+      rev: 0,
+      created_by: request.actor,
+      created_at: at,
+      updated_at: at,
+      ...snapshotColumns(step.snapshot, at),
+    };
+    await this.#inserts.add(row);
+    if (row.due_at !== null && row.due_at <= at) this.#notifyDue();
+    return toRun(row);
+  }
+
+  /** Delivers signal `name` to a run waiting for it (`run_not_waiting` otherwise). */
+  async signal(tenantId: string, runId: string, name: string, payload: unknown): Promise<Run> {
+    return this.#change(tenantId, runId, async (row, snapshot, now) => {
+      if (row.status !== "waiting" || !isWaitingFor(snapshot, name)) {
+        const waiting = snapshot.pending?.type === "wait" ? snapshot.pending.signal : undefined;
+        throw new StrataError(
+          "run_not_waiting",
+          `run ${runId} is ${row.status}${waiting === undefined ? "" : ` and waits for signal '${waiting}'`}, not for '${name}'`,
+          { details: { status: row.status, waitingFor: waiting ?? null } },
+        );
+      }
+      return this.#advanceRow(
+        row,
+        snapshot,
+        { type: "signal", name, payload: payload ?? null },
+        now,
+      );
+    });
+  }
+
+  /** Ends a running or waiting run as `cancelled`; a task in flight here is aborted. */
+  async cancel(tenantId: string, runId: string, actor: string): Promise<Run> {
+    const run = await this.#change(tenantId, runId, (row, _snapshot, now) => {
+      if (row.status !== "running" && row.status !== "waiting") {
+        throw new StrataError(
+          "run_finished",
+          `run ${runId} is already ${row.status}; only running or waiting runs can be cancelled`,
+        );
+      }
+      const at = now.toISOString();
+      const error = { code: "cancelled", message: `cancelled by ${actor}` };
+      return Promise.resolve({
+        status: "cancelled" as const,
+        error: JSON.stringify(error),
+        due_at: null,
+        wait_signal: null,
+        lease_owner: null,
+        lease_until: null,
+        ended_at: at,
+        updated_at: at,
+      });
+    });
+    this.#inflight.get(runId)?.abort(new Error("the run was cancelled"));
+    return run;
+  }
+
+  /** One run by id (`not_found` when it does not exist in the tenant). */
+  async get(tenantId: string, runId: string): Promise<Run> {
+    const row = await findRun(this.options.store.db, tenantId, runId);
+    if (row === undefined) throw runNotFound(runId);
+    return toRun(row);
+  }
+
+  /**
+   * The worker's step: claims up to `limit` due runs, runs their tasks (in parallel) or fires
+   * their timers, and commits each outcome. Returns how many runs it claimed.
+   */
+  async runDue(limit = 32): Promise<number> {
+    const now = this.options.clock.now();
+    const lease = new Date(now.getTime() + (this.options.leaseMs ?? 60_000)).toISOString();
+    const claimed = await this.options.store.transaction((trx) =>
+      claimDueRuns(trx, this.options.store.dialect, {
+        owner: this.workerId,
+        now: now.toISOString(),
+        leaseUntil: lease,
+        limit,
+      }),
+    );
+    await Promise.all(claimed.map((row) => this.#process(row)));
+    return claimed.length;
+  }
+
+  async #process(row: RunRow): Promise<void> {
+    const snapshot = JSON.parse(row.snapshot) as RunSnapshot;
+    const pending = snapshot.pending;
+    let event: RunEvent;
+    if (pending?.type === "task") {
+      const controller = new AbortController();
+      this.#inflight.set(row.id, controller);
+      try {
+        event = await runTask(this.options.handlers, row.id, pending, controller.signal);
+      } finally {
+        this.#inflight.delete(row.id);
+      }
+    } else if (pending?.type === "wait" && pending.deadline !== undefined) {
+      event = { type: "timer" };
+    } else {
+      return; // nothing due after all (changed since it was claimed); the lease just lapses
+    }
+    const now = this.options.clock.now();
+    const changes = await this.#advanceRow(row, snapshot, event, now);
+    // Only if the run is as we claimed it: a signal, a cancel or another worker may have won.
+    const committed = await updateRunAtRev(
+      this.options.store.db,
+      row.tenant_id,
+      row.id,
+      row.rev,
+      { ...changes, lease_owner: null, lease_until: null },
+      this.workerId,
+    );
+    if (
+      committed &&
+      changes.due_at !== null &&
+      changes.due_at !== undefined &&
+      changes.due_at <= now.toISOString()
+    )
+      this.#notifyDue();
+  }
+
+  async #advanceRow(
+    row: RunRow,
+    snapshot: RunSnapshot,
+    event: RunEvent,
+    now: Date,
+  ): Promise<Partial<RunRow>> {
+    const compiled = await this.#compileRow(row);
+    const env = this.#env(
+      row.id,
+      { id: row.version_id, number: row.version_number },
+      row.kind,
+      now,
+    );
+    const step: Advance = await advance(compiled, snapshot, event, env);
+    const at = now.toISOString();
+    return {
+      ...snapshotColumns(step.snapshot, at),
+      trace: appendTrace(row.trace, step),
+      updated_at: at,
+    };
+  }
+
+  /** Reads and locks a run, computes its change, and writes it in one transaction. */
+  async #change(
+    tenantId: string,
+    runId: string,
+    work: (row: RunRow, snapshot: RunSnapshot, now: Date) => Promise<Partial<RunRow>>,
+  ): Promise<Run> {
+    const { store } = this.options;
+    return store.transaction(async (trx) => {
+      const row = await findRun(trx, tenantId, runId, store.dialect);
+      if (row === undefined) throw runNotFound(runId);
+      const changes = await work(
+        row,
+        JSON.parse(row.snapshot) as RunSnapshot,
+        this.options.clock.now(),
+      );
+      if (!(await updateRunAtRev(trx, tenantId, runId, row.rev, changes))) {
+        throw new StrataError("internal", `run ${runId} changed while locked`);
+      }
+      return toRun({ ...row, ...changes, rev: row.rev + 1 });
+    });
+  }
+
+  async #compileRow(row: RunRow): Promise<CompiledDefinition> {
+    const cached = this.#compiled.get(row.definition_hash);
+    if (cached !== undefined) return cached;
+    if (row.draft_definition !== null)
+      return this.#compile({ hash: row.definition_hash, definition: row.draft_definition });
+    const version = await findVersionById(this.options.store.db, row.tenant_id, row.version_id);
+    if (version === undefined)
+      throw new StrataError("internal", `the version of run ${row.id} is missing`);
+    return this.#compile(version);
+  }
+
+  /** Compiles once per distinct definition; the least recently used go when the cache is full. */
+  #compile(version: { hash: string; definition: string }): CompiledDefinition {
+    const cached = this.#compiled.get(version.hash);
+    if (cached !== undefined) return cached;
+    const compiled = compileDefinition(JSON.parse(version.definition) as Definition);
+    this.#compiled.set(version.hash, compiled);
+    if (this.#compiled.size > COMPILED_LIMIT)
+      this.#compiled.delete(this.#compiled.keys().next().value ?? "");
+    return compiled;
+  }
+
+  #env(runId: string, version: { id: string; number: number | null }, kind: RunKind, now: Date) {
+    return {
+      now,
+      run: { id: runId, versionId: version.id, versionNumber: version.number, kind },
+      ...(this.options.stepLimit === undefined ? {} : { stepLimit: this.options.stepLimit }),
+    };
+  }
+
+  #notifyDue(): void {
+    for (const listener of this.#dueListeners) listener();
+  }
+}
+
+/** Checks a run's input against the version's input schema, reporting every error. */
+function assertInput(compiled: CompiledDefinition, input: unknown): void {
+  const schema = compiled.definition.inputSchema;
+  if (schema === undefined) return;
+  const validate = compileInputSchema(schema);
+  if (validate(input)) return;
+  const errors = (validate.errors ?? []).map((error) => ({
+    path: error.instancePath === "" ? "/" : error.instancePath,
+    message: error.message ?? error.keyword,
+    keyword: error.keyword,
+    params: error.params,
+  }));
+  const first = errors[0];
+  throw new StrataError(
+    "input_invalid",
+    `the input does not match the workflow's input schema (${errors.length} error(s)${first === undefined ? "" : `; ${first.path}: ${first.message}`}); fix the input and start again`,
+    { details: errors },
+  );
+}
+
+/** The error for an unknown run id. */
+export function runNotFound(runId: string): StrataError {
+  return new StrataError("not_found", `no run ${runId}; list runs with \`strata run list\``);
+}

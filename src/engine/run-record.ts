@@ -1,0 +1,86 @@
+/** Converting between the interpreter's snapshot and the `runs` row, and the public run. */
+import type { Advance, RunSnapshot, TraceEntry } from "../core/interpreter/index.js";
+import type { Run, RunError, RunRoute, RunStatus } from "../core/model.js";
+import type { RunRow } from "../store/run-rows.js";
+
+/** The row columns a snapshot decides. */
+export interface SnapshotColumns {
+  status: RunStatus;
+  snapshot: string;
+  output: string | null;
+  error: string | null;
+  wait_signal: string | null;
+  due_at: string | null;
+  ended_at: string | null;
+}
+
+/**
+ * The columns for a snapshot: what the run waits for, and `due_at`, when the worker must act
+ * (a task attempt now or at its retry time, a wait's timer), null when only a signal moves it.
+ */
+export function snapshotColumns(snapshot: RunSnapshot, now: string): SnapshotColumns {
+  const pending = snapshot.pending;
+  const ended = snapshot.status === "completed" || snapshot.status === "failed";
+  return {
+    status: snapshot.status,
+    snapshot: JSON.stringify(snapshot),
+    output: snapshot.status === "completed" ? JSON.stringify(snapshot.output ?? null) : null,
+    error: snapshot.error === undefined ? null : JSON.stringify(snapshot.error),
+    wait_signal: pending?.type === "wait" ? (pending.signal ?? null) : null,
+    due_at:
+      pending === null
+        ? null
+        : pending.type === "task"
+          ? (pending.notBefore ?? now)
+          : (pending.deadline ?? null),
+    ended_at: ended ? now : null,
+  };
+}
+
+/** The trace with an advance's entries appended. */
+export function appendTrace(traceJson: string, advance: Advance): string {
+  if (advance.trace.length === 0) return traceJson;
+  const trace = JSON.parse(traceJson) as TraceEntry[];
+  trace.push(...advance.trace);
+  return JSON.stringify(trace);
+}
+
+/** A row as the public run. */
+export function toRun(row: RunRow): Run {
+  const snapshot = JSON.parse(row.snapshot) as RunSnapshot;
+  const pending = snapshot.pending;
+  return {
+    id: row.id,
+    workflowId: row.workflow_id,
+    versionId: row.version_id,
+    versionNumber: row.version_number,
+    kind: row.kind,
+    status: row.status,
+    input: JSON.parse(row.input) as unknown,
+    output: row.output === null ? null : (JSON.parse(row.output) as unknown),
+    error: row.error === null ? null : (JSON.parse(row.error) as RunError),
+    route: JSON.parse(row.route) as RunRoute,
+    routingKey: row.routing_key,
+    waitingFor:
+      row.status === "waiting" && pending?.type === "wait"
+        ? {
+            ...(pending.signal === undefined ? {} : { signal: pending.signal }),
+            ...(pending.deadline === undefined ? {} : { deadline: pending.deadline }),
+          }
+        : null,
+    pendingTask:
+      row.status === "running" && pending?.type === "task"
+        ? {
+            node: pending.node,
+            handler: pending.handler,
+            attempt: pending.attempt,
+            ...(pending.notBefore === undefined ? {} : { notBefore: pending.notBefore }),
+          }
+        : null,
+    trace: JSON.parse(row.trace) as unknown[],
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    endedAt: row.ended_at,
+  };
+}

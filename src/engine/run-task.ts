@@ -1,0 +1,67 @@
+/** Calls a task's handler for one attempt and turns the outcome into an interpreter event. */
+import { coerceError } from "../core/errors.js";
+import type { PendingTask, RunEvent } from "../core/interpreter/index.js";
+import { toJsonValue } from "../core/interpreter/index.js";
+import { PermanentTaskError } from "./handlers.js";
+import type { HandlerRegistry } from "./handlers.js";
+
+/** The longest an attempt may take when its node sets no `timeout` (5 minutes). */
+export const DEFAULT_TASK_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Runs one attempt. Never throws: a handler's failure, a timeout or an unknown handler is a
+ * `task_failed` event (data for the run's trace and retry policy, not an exception here).
+ */
+export async function runTask(
+  handlers: HandlerRegistry,
+  runId: string,
+  task: PendingTask,
+  cancelled: AbortSignal,
+): Promise<RunEvent> {
+  const handler = handlers.get(task.handler);
+  if (handler === undefined) {
+    return failed(
+      `no handler '${task.handler}' is registered in this process`,
+      "unknown_handler",
+      true,
+    );
+  }
+  const timeoutMs = task.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
+  const signal = AbortSignal.any([cancelled, AbortSignal.timeout(timeoutMs)]);
+  try {
+    const result = await Promise.race([
+      handler(task.input, {
+        idempotencyKey: task.idempotencyKey,
+        attempt: task.attempt,
+        signal,
+        runId,
+        node: task.node,
+      }),
+      aborted(signal),
+    ]);
+    return { type: "task_succeeded", result: toJsonValue(result) ?? null };
+  } catch (thrown) {
+    if (signal.aborted && !cancelled.aborted) {
+      return failed(`the attempt took longer than ${timeoutMs} ms`, "task_timeout", true);
+    }
+    const error = coerceError(thrown);
+    const permanent = error instanceof PermanentTaskError;
+    return failed(
+      error.message,
+      permanent ? (error.code ?? "task_error") : "task_error",
+      !permanent,
+    );
+  }
+}
+
+function failed(message: string, code: string, retryable: boolean): RunEvent {
+  return { type: "task_failed", error: { message, code }, retryable };
+}
+
+/** A promise that rejects when `signal` aborts, so a handler that ignores it cannot hang us. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}

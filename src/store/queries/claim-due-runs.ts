@@ -1,0 +1,36 @@
+/**
+ * Claims runs the worker must act on now: a task attempt that is due, or a timer that has
+ * fired (DESIGN.md §8: claims with `FOR UPDATE SKIP LOCKED` and leases).
+ *
+ * One UPDATE … WHERE (tenant_id, id) IN (SELECT … LIMIT n) takes up to `limit` runs whose
+ * `due_at` has passed and that nobody holds (no lease, or an expired one: its worker died),
+ * and stamps them with this worker's lease. On PostgreSQL the inner SELECT uses
+ * `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint runs without waiting on each
+ * other; on SQLite the write transaction already excludes other writers. The partial index
+ * `runs_due` holds only runs with something due, so the scan stays small however many runs
+ * are finished or waiting on a signal.
+ */
+import type { DialectName, StoreTransaction } from "../store.js";
+import type { RunRow } from "../run-rows.js";
+
+/** Leases up to `limit` due runs to `owner` until `leaseUntil`, oldest due first. */
+export async function claimDueRuns(
+  trx: StoreTransaction,
+  dialect: DialectName,
+  options: { owner: string; now: string; leaseUntil: string; limit: number },
+): Promise<RunRow[]> {
+  const due = trx
+    .selectFrom("runs")
+    .select(["tenant_id", "id"])
+    .where("due_at", "<=", options.now)
+    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", options.now)]))
+    .orderBy("due_at")
+    .limit(options.limit)
+    .$if(dialect === "postgres", (qb) => qb.forUpdate().skipLocked());
+  return trx
+    .updateTable("runs")
+    .set({ lease_owner: options.owner, lease_until: options.leaseUntil })
+    .where((eb) => eb(eb.refTuple("tenant_id", "id"), "in", due.$asTuple("tenant_id", "id")))
+    .returningAll()
+    .execute();
+}
