@@ -3,6 +3,7 @@
  * (default 1). PostgreSQL benches use STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the
  * local server; they are reported as skipped when none answers.
  */
+import { benchCeiling, benchPersistedStarts } from "./engine.js";
 import { benchLifecycle } from "./lifecycle.js";
 import { benchPostgresUrl, createBenchDatabase, report } from "./support.js";
 
@@ -29,4 +30,11 @@ for (const db of ["sqlite", "postgres"] as const) {
   } finally {
     await database.drop();
   }
+  const runsDatabase = await createBenchDatabase(db, pgUrl);
+  try {
+    await benchPersistedStarts(runsDatabase, 20_000 * scale, 256);
+  } finally {
+    await runsDatabase.drop();
+  }
 }
+await benchCeiling(20_000 * scale);

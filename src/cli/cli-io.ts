@@ -12,6 +12,11 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Relative `--db` and `--file` paths resolve against this directory. */
   cwd: string;
+  /**
+   * Aborting it stops a long-running command (`strata worker`) as SIGINT or SIGTERM would.
+   * Without it, such a command listens for those signals itself, while it runs.
+   */
+  stop?: AbortSignal;
 }
 
 /** The real process's streams, environment and working directory. */

@@ -15,15 +15,22 @@ import { Output } from "./output.js";
 export const EXIT = { ok: 0, refused: 1, internal: 2, usage: 2 } as const;
 
 /** What an action gets: the backend, the output, and path resolution against the CLI's cwd. */
-export interface CommandContext {
-  backend: StrataBackend;
+export interface CommandContext<B = StrataBackend> {
+  backend: B;
   output: Output;
   /** Resolves a path given on the command line (for example `--file`) against the cwd. */
   resolvePath: (path: string) => string;
+  /** The process surroundings (the worker reads `env` and waits on `stop`). */
+  io: CliIo;
 }
 
 /** A command's work, given its context. */
-export type CommandAction = (context: CommandContext) => Promise<void>;
+export type CommandAction<B = StrataBackend> = (context: CommandContext<B>) => Promise<void>;
+
+/** Anything a command opens and must close afterwards: the backend, or the worker's engine. */
+export interface Closable {
+  close(): Promise<void>;
+}
 
 /** How the runner opens a backend (tests may substitute one). */
 export type BackendOpener = (options: BackendOptions) => Promise<OpenedBackend>;
@@ -38,13 +45,27 @@ export class CommandRunner {
     private readonly open: BackendOpener = openBackend,
   ) {}
 
-  /** Runs `action` for `command`; failures are printed, never thrown. */
+  /** Runs `action` for `command` on the backend; failures are printed, never thrown. */
   async run(command: Command, action: CommandAction): Promise<void> {
+    await this.runWith<OpenedBackend>(command, this.open, action);
+  }
+
+  /**
+   * Runs `action` on what `open` returns for the global options and the process surroundings
+   * (`strata worker` opens the full local engine this way), closing it afterwards; failures
+   * are printed, never thrown.
+   */
+  async runWith<B extends Closable>(
+    command: Command,
+    open: (options: BackendOptions, io: CliIo) => Promise<B>,
+    action: CommandAction<B>,
+  ): Promise<void> {
     const options = readGlobalOptions(command, this.io);
     const output = new Output(this.io, options.json);
+    const resolvePath = (path: string): string => resolve(this.io.cwd, path);
     try {
-      await this.withBackend(options.backend, (backend) =>
-        action({ backend, output, resolvePath: (path) => resolve(this.io.cwd, path) }),
+      await this.withBackend(options.backend, open, (backend) =>
+        action({ backend, output, resolvePath, io: this.io }),
       );
     } catch (thrown) {
       this.exitCode = reportFailure(output, thrown);
@@ -52,11 +73,12 @@ export class CommandRunner {
   }
 
   /** Opens the backend, runs `work`, and closes it whatever happened. */
-  private async withBackend(
+  private async withBackend<B extends Closable>(
     options: BackendOptions,
-    work: (backend: StrataBackend) => Promise<void>,
+    open: (options: BackendOptions, io: CliIo) => Promise<B>,
+    work: (backend: B) => Promise<void>,
   ): Promise<void> {
-    const backend = await this.open(options);
+    const backend = await open(options, this.io);
     let failed = false;
     try {
       await work(backend);

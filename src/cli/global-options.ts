@@ -18,9 +18,13 @@ export interface GlobalOptions {
 /** The SQLite file used when neither `--db` nor `$STRATA_DB` names a database. */
 export const DEFAULT_DATABASE = "./strata.db";
 
-/** Declares the global options on the program; commander accepts them before or after a subcommand. */
-export function addGlobalOptions(program: Command): Command {
-  return program
+/**
+ * Declares the global options on a command. The program and every subcommand declare them
+ * (program options are positional, see program.ts), so they are accepted before or after a
+ * subcommand; `optsWithGlobals` merges them.
+ */
+export function addGlobalOptions(command: Command): Command {
+  return command
     .option(
       "--db <path|postgres-url>",
       `SQLite file or postgres:// URL (default: $STRATA_DB, else ${DEFAULT_DATABASE})`,

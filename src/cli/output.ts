@@ -21,6 +21,14 @@ export class Output {
     else writeText(this.io.stdout, human());
   }
 
+  /**
+   * A line for people while a long command works (the worker's progress and round errors):
+   * on stderr in both modes, so stdout keeps only the result.
+   */
+  note(text: string): void {
+    writeText(this.io.stderr, text);
+  }
+
   /** Prints a failure: `{"error": …}` on stdout with `--json`, else `error[code]: …` on stderr. */
   error(error: StrataError): void {
     if (this.json) this.io.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);

@@ -9,7 +9,9 @@ import type { CommandRunner } from "./command-runner.js";
 import { registerAuditCommands } from "./commands/audit.js";
 import { registerDraftCommands } from "./commands/draft.js";
 import { registerPublishCommand } from "./commands/publish.js";
+import { registerRunCommands } from "./commands/run.js";
 import { registerVersionCommands } from "./commands/versions.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 import { registerWorkflowCommands } from "./commands/workflow.js";
 import { addGlobalOptions } from "./global-options.js";
 
@@ -19,11 +21,17 @@ import { addGlobalOptions } from "./global-options.js";
  */
 export function buildProgram(io: CliIo, runner: CommandRunner): Command {
   const program = new Command("strata")
-    .description("Strata: workflows with drafts, immutable numbered versions and an audit log")
+    .description(
+      "Strata: workflows with drafts, immutable numbered versions, runs and an audit log",
+    )
     .version(packageVersion())
     .exitOverride()
+    // Program options only before the subcommand, so that `strata --version` prints the
+    // package's version while `run start --version 3` (and later `replay`, `backtest`) reuse
+    // the name; every command declares the global options itself (below), so `--db` and
+    // `--json` still work anywhere.
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
-    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
@@ -34,8 +42,13 @@ export function buildProgram(io: CliIo, runner: CommandRunner): Command {
   registerPublishCommand(program, runner);
   registerVersionCommands(program, runner);
   registerAuditCommands(program, runner);
+  registerRunCommands(program, runner);
+  registerWorkerCommand(program, runner);
   // exitOverride is not inherited by commands created before it is set, so set it on all.
-  forEachCommand(program, (command) => command.exitOverride());
+  forEachCommand(program, (command) => {
+    command.exitOverride();
+    if (command !== program) addGlobalOptions(command);
+  });
   return program;
 }
 

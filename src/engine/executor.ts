@@ -6,6 +6,7 @@
  * not committed one by one: after a crash they simply run again from the last snapshot, and
  * decide the same way because time and randomness come from the snapshot and the step.
  */
+import type { ValidateFunction } from "ajv/dist/2020.js";
 import { compileInputSchema } from "../core/definition/input-schema.js";
 import type { Definition } from "../core/definition/definition.js";
 import type { Clock } from "../core/clock.js";
@@ -56,8 +57,11 @@ export interface StartVersion {
   /** Null for the draft. */
   number: number | null;
   hash: string;
-  /** Canonical JSON of the definition. */
-  definition: string;
+  /**
+   * Canonical JSON of the definition: required for the draft (the run keeps it); for a
+   * published version it may be null and is read only when not compiled yet.
+   */
+  definition: string | null;
 }
 
 /** A run to start. */
@@ -102,7 +106,7 @@ export class Executor {
    * completed; one that reaches a task or a wait comes back running or waiting.
    */
   async start(request: StartRunRequest): Promise<Run> {
-    const compiled = this.#compile(request.version);
+    const compiled = await this.#compileVersion(request.tenantId, request.version);
     assertInput(compiled, request.input);
     const runId = newId("run");
     const now = this.options.clock.now();
@@ -295,6 +299,17 @@ export class Executor {
     });
   }
 
+  async #compileVersion(tenantId: string, version: StartVersion): Promise<CompiledDefinition> {
+    const cached = this.#compiled.get(version.hash);
+    if (cached !== undefined) return cached;
+    if (version.definition !== null)
+      return this.#compile({ hash: version.hash, definition: version.definition });
+    const row = await findVersionById(this.options.store.db, tenantId, version.id);
+    if (row === undefined)
+      throw new StrataError("not_found", `version ${version.id} no longer exists`);
+    return this.#compile(row);
+  }
+
   async #compileRow(row: RunRow): Promise<CompiledDefinition> {
     const cached = this.#compiled.get(row.definition_hash);
     if (cached !== undefined) return cached;
@@ -330,11 +345,18 @@ export class Executor {
   }
 }
 
+/** Input validators per compiled definition, so a start does not even hash the schema. */
+const inputValidators = new WeakMap<CompiledDefinition, ValidateFunction | null>();
+
 /** Checks a run's input against the version's input schema, reporting every error. */
 function assertInput(compiled: CompiledDefinition, input: unknown): void {
-  const schema = compiled.definition.inputSchema;
-  if (schema === undefined) return;
-  const validate = compileInputSchema(schema);
+  let validate = inputValidators.get(compiled);
+  if (validate === undefined) {
+    const schema = compiled.definition.inputSchema;
+    validate = schema === undefined ? null : compileInputSchema(schema);
+    inputValidators.set(compiled, validate);
+  }
+  if (validate === null) return;
   if (validate(input)) return;
   const errors = (validate.errors ?? []).map((error) => ({
     path: error.instancePath === "" ? "/" : error.instancePath,

@@ -60,8 +60,9 @@ function failed(message: string, code: string, retryable: boolean): RunEvent {
 
 /** A promise that rejects when `signal` aborts, so a handler that ignores it cannot hang us. */
 function aborted(signal: AbortSignal): Promise<never> {
+  const reason = (): Error => coerceError(signal.reason ?? new Error("aborted"));
   return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    if (signal.aborted) reject(reason());
+    signal.addEventListener("abort", () => reject(reason()), { once: true });
   });
 }

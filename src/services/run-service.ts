@@ -10,12 +10,10 @@ import { assertAcceptsProductionRuns } from "../core/lifecycle.js";
 import type { Run, RunKind, RunStatus } from "../core/model.js";
 import type { Executor, StartVersion } from "../engine/executor.js";
 import { toRun } from "../engine/run-record.js";
-import { resolveLatestVersion } from "../store/queries/resolve-latest-version.js";
+import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
+import type { RunTarget } from "../store/queries/resolve-run-target.js";
 import { findRunByIdempotencyKey, listRunRows } from "../store/run-rows.js";
-import { findDraft, findVersionById, findVersionByNumber } from "../store/version-rows.js";
-import type { VersionRow } from "../store/version-rows.js";
-import { findLiveVersionId, findWorkflow } from "../store/workflow-rows.js";
-import type { WorkflowRow } from "../store/workflow-rows.js";
+import { findWorkflow } from "../store/workflow-rows.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { Page } from "./workflow-service.js";
 import { workflowNotFound } from "./workflow-service.js";
@@ -56,9 +54,6 @@ export class RunService {
 
   /** Starts a run of workflow `ref` on the version its selector names. */
   async start(ctx: CallContext, ref: string, request: StartRunInput): Promise<Run> {
-    const db = this.deps.store.db;
-    const workflow = await findWorkflow(db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
     const selector = request.version ?? "live";
     const kind = selector === "draft" ? "test" : (request.kind ?? "production");
     if (selector === "draft" && request.kind === "production") {
@@ -67,11 +62,15 @@ export class RunService {
         "runs of the draft are always test runs (L13); leave kind out or use test",
       );
     }
+    const target = await resolveRunTarget(this.deps.store.db, ctx.tenantId, ref, selector);
+    if (target === undefined) throw workflowNotFound(ref);
+    const { workflow } = target;
     if (kind === "production") assertAcceptsProductionRuns(workflow.key, workflow.status);
-    const requestHash = hashRequest(selector, kind, request);
-    if (request.idempotencyKey !== undefined) {
+    const requestHash =
+      request.idempotencyKey === undefined ? null : hashRequest(selector, kind, request);
+    if (request.idempotencyKey !== undefined && requestHash !== null) {
       const earlier = await findRunByIdempotencyKey(
-        db,
+        this.deps.store.db,
         ctx.tenantId,
         workflow.id,
         request.idempotencyKey,
@@ -79,7 +78,7 @@ export class RunService {
       if (earlier !== undefined)
         return sameRequestOrFail(earlier, requestHash, request.idempotencyKey);
     }
-    const version = await this.resolve(ctx, workflow, selector);
+    const version = checkTarget(workflow.key, selector, target.version);
     return this.executor.start({
       tenantId: ctx.tenantId,
       actor: ctx.actor,
@@ -135,50 +134,41 @@ export class RunService {
   async cancel(ctx: CallContext, runId: string): Promise<Run> {
     return this.executor.cancel(ctx.tenantId, runId, ctx.actor);
   }
+}
 
-  /** Resolves a selector at request time, never from a cache (DESIGN.md §3). */
-  private async resolve(
-    ctx: CallContext,
-    workflow: WorkflowRow,
-    selector: VersionSelector,
-  ): Promise<StartVersion> {
-    const db = this.deps.store.db;
-    let row: VersionRow | undefined;
-    if (selector === "draft") {
-      row = await findDraft(db, ctx.tenantId, workflow.id);
-      if (row === undefined)
-        throw new StrataError(
-          "not_found",
-          `workflow ${workflow.key} has no draft to run; open one first`,
-        );
-    } else if (selector === "latest") {
-      row = await resolveLatestVersion(db, ctx.tenantId, workflow.id);
-      if (row === undefined)
-        throw new StrataError(
-          "no_live_version",
-          `workflow ${workflow.key} has no published, unretired version for LATEST`,
-        );
-    } else if (selector === "live") {
-      const liveId = await findLiveVersionId(db, ctx.tenantId, workflow.id);
-      row = liveId === null ? undefined : await findVersionById(db, ctx.tenantId, liveId);
-      if (row === undefined)
-        throw new StrataError(
-          "no_live_version",
-          `workflow ${workflow.key} has no live version; publish one, or name a version`,
-        );
-    } else {
-      row = await findVersionByNumber(db, ctx.tenantId, workflow.id, selector);
-      if (row === undefined)
-        throw new StrataError("not_found", `workflow ${workflow.key} has no version ${selector}`);
-      if (row.retired_at !== null) {
-        throw new StrataError(
-          "version_retired",
-          `version ${selector} of ${workflow.key} is retired; restore it or run another version`,
-        );
-      }
-    }
-    return { id: row.id, number: row.number, hash: row.hash, definition: row.definition };
+/** The version a selector resolved to, or the error that says why there is none. */
+function checkTarget(
+  key: string,
+  selector: VersionSelector,
+  version: RunTarget["version"],
+): StartVersion {
+  if (version === null) {
+    if (selector === "draft")
+      throw new StrataError("not_found", `workflow ${key} has no draft to run; open one first`);
+    if (selector === "live")
+      throw new StrataError(
+        "no_live_version",
+        `workflow ${key} has no live version; publish one, or name a version`,
+      );
+    if (selector === "latest")
+      throw new StrataError(
+        "no_live_version",
+        `workflow ${key} has no published, unretired version for LATEST`,
+      );
+    throw new StrataError("not_found", `workflow ${key} has no version ${selector}`);
   }
+  if (version.retiredAt !== null && typeof selector === "number") {
+    throw new StrataError(
+      "version_retired",
+      `version ${selector} of ${key} is retired; restore it or run another version`,
+    );
+  }
+  return {
+    id: version.id,
+    number: version.number,
+    hash: version.hash,
+    definition: version.definition,
+  };
 }
 
 /** Identifies a start request, so a reused idempotency key can be told apart from a retry. */

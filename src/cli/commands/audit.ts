@@ -1,12 +1,11 @@
 /** `strata audit list|verify`: the append-only, hash-chained audit log (DESIGN.md L14, §6). */
 import type { Command } from "commander";
 import { StrataError } from "../../core/errors.js";
-import type { AuditEvent } from "../../index.js";
 import { collectPages } from "../collect-pages.js";
-import type { StrataBackend } from "../backend.js";
 import type { CommandContext, CommandRunner } from "../command-runner.js";
 import { positiveInteger } from "../positive-integer.js";
 import { renderAuditTable, renderVerdict } from "../render.js";
+import { workflowKeys } from "../workflow-keys.js";
 
 /** The flags of `audit list`. */
 interface ListFlags {
@@ -39,24 +38,13 @@ async function listEvents({ backend, output }: CommandContext, flags: ListFlags)
           backend.audit.list({ ...filter, ...(cursor === undefined ? {} : { cursor }) }),
         )
       : (await backend.audit.list({ ...filter, limit: flags.limit })).items;
-  const keys = output.json ? new Map<string, string>() : await workflowKeys(backend, events);
+  const keys = output.json
+    ? new Map<string, string>()
+    : await workflowKeys(
+        backend,
+        events.map((event) => event.workflowId),
+      );
   output.result(events, () => renderAuditTable(events, keys));
-}
-
-/** The keys of the workflows the events name, for the human table (ids stay when unknown). */
-async function workflowKeys(
-  backend: StrataBackend,
-  events: readonly AuditEvent[],
-): Promise<Map<string, string>> {
-  const ids = new Set(
-    events.flatMap((event) => (event.workflowId === null ? [] : [event.workflowId])),
-  );
-  const keys = new Map<string, string>();
-  for (const id of ids) {
-    const workflow = await backend.workflows.show(id).catch(() => undefined);
-    if (workflow !== undefined) keys.set(id, workflow.key);
-  }
-  return keys;
 }
 
 /** A broken chain is a failure (exit 1) whose message names the first bad event. */

@@ -1,14 +1,24 @@
-/** `strata draft open|show|save|revert|discard` (DESIGN.md L1, L4–L6). */
+/** `strata draft open|show|save|revert|discard|run` (DESIGN.md L1, L4–L6, L13). */
 import type { Command } from "commander";
 import { loadDefinitionFile } from "../../core/definition/index.js";
 import type { CommandContext, CommandRunner } from "../command-runner.js";
+import { jsonArgument, readJsonArgument } from "../json-argument.js";
+import type { JsonArgument } from "../json-argument.js";
 import { positiveInteger } from "../positive-integer.js";
 import { renderDraft } from "../render.js";
+import { printRun } from "./run.js";
 
 /** The flags of `draft save`. */
 interface SaveFlags {
   file: string;
   revision?: number;
+}
+
+/** The flags of `draft run`. */
+interface RunFlags {
+  input: JsonArgument;
+  key?: string;
+  idempotencyKey?: string;
 }
 
 /** Adds the `draft` command and its subcommands to the program. */
@@ -53,6 +63,18 @@ export function registerDraftCommands(program: Command, runner: CommandRunner): 
     .action((ref: string, _flags: unknown, command: Command) =>
       runner.run(command, (context) => discardDraft(context, ref)),
     );
+  draft
+    .command("run <wf>")
+    .description("start a test run of the draft (as `run start <wf> --version draft`)")
+    .requiredOption("--input <json>", "the run's input (JSON, or @file.json)", jsonArgument)
+    .option("--key <key>", "the routing key")
+    .option(
+      "--idempotency-key <key>",
+      "the same key and request return the first run instead of starting another",
+    )
+    .action((ref: string, flags: RunFlags, command: Command) =>
+      runner.run(command, (context) => runDraft(context, ref, flags)),
+    );
 }
 
 async function openDraft(
@@ -89,4 +111,15 @@ async function revertDraft({ backend, output }: CommandContext, ref: string): Pr
 async function discardDraft({ backend, output }: CommandContext, ref: string): Promise<void> {
   await backend.drafts.discard(ref);
   output.result({ workflow: ref, discarded: true }, () => `discarded the draft of ${ref}`);
+}
+
+/** A test run of the draft: it never counts as production (L13). */
+async function runDraft(context: CommandContext, ref: string, flags: RunFlags): Promise<void> {
+  const input = await readJsonArgument(flags.input, "--input", context.resolvePath);
+  const run = await context.backend.drafts.run(ref, {
+    input,
+    ...(flags.key === undefined ? {} : { routingKey: flags.key }),
+    ...(flags.idempotencyKey === undefined ? {} : { idempotencyKey: flags.idempotencyKey }),
+  });
+  await printRun(context, run);
 }

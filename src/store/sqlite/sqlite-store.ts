@@ -4,11 +4,12 @@
  */
 import Database from "better-sqlite3";
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver } from "kysely";
-import type { DatabaseConnection, Driver } from "kysely";
+import type { DatabaseConnection, Driver, SqliteDatabase } from "kysely";
 import { applyMigrations, loadMigrations } from "../migrate.js";
 import type { MigrationSession } from "../migrate.js";
 import type { StrataSchema } from "../schema.js";
 import type { Store, StoreTransaction } from "../store.js";
+import { withStatementCache } from "./statement-cache.js";
 
 /**
  * Kysely's SQLite driver starts transactions with a deferred BEGIN, which takes the write
@@ -23,8 +24,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #database: Database.Database;
-  constructor(database: Database.Database) {
+  readonly #database: SqliteDatabase;
+  constructor(database: SqliteDatabase) {
     super({ database });
     this.#database = database;
   }
@@ -58,7 +59,9 @@ export async function openSqliteStore(
     database.close();
     throw error;
   }
-  const db = new Kysely<StrataSchema>({ dialect: new ImmediateSqliteDialect(database) });
+  const db = new Kysely<StrataSchema>({
+    dialect: new ImmediateSqliteDialect(withStatementCache(database)),
+  });
   return {
     dialect: "sqlite",
     location: path,

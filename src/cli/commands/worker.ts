@@ -1,0 +1,118 @@
+/**
+ * `strata worker`: the engine's worker loop as a process of its own (DESIGN.md §4, §8). It runs
+ * due task attempts, retries and wait timers of every tenant in the database until SIGINT or
+ * SIGTERM, then finishes the round in progress, closes the database and exits 0.
+ */
+import type { Command } from "commander";
+import { toStrataError } from "../../core/errors.js";
+import type { Strata } from "../../index.js";
+import { openLocalEngine } from "../backend.js";
+import type { CliIo } from "../cli-io.js";
+import type { CommandContext, CommandRunner } from "../command-runner.js";
+import { formatError } from "../output.js";
+import { positiveInteger } from "../positive-integer.js";
+
+/** The flags of `worker`. */
+interface WorkerFlags {
+  pollMs?: number;
+  allowHost: string[];
+}
+
+/** The environment variable that adds hosts to the http task's allow-list, comma-separated. */
+export const ALLOWED_HOSTS_ENV = "STRATA_HTTP_ALLOWED_HOSTS";
+
+/** How often the loop looks for due work when idle, unless `--poll-ms` says otherwise. */
+const DEFAULT_POLL_MS = 200;
+
+const HELP_AFTER = `
+Only the built-in http task runs here. Handlers an application registers in code
+(strata.handlers.register) exist only in that application's process: run the worker there
+(Strata.open({ worker: true })), or a task of such a handler fails with unknown_handler once
+its attempts are used up. The http task calls only hosts on its allow-list (empty by default).`;
+
+/** Adds the `worker` command to the program. */
+export function registerWorkerCommand(program: Command, runner: CommandRunner): void {
+  program
+    .command("worker")
+    .description("run due tasks, retries and wait timers of every tenant until SIGINT or SIGTERM")
+    .option(
+      "--poll-ms <n>",
+      `how often to look for due work when idle, in ms (default: ${DEFAULT_POLL_MS})`,
+      positiveInteger,
+    )
+    .option(
+      "--allow-host <host>",
+      `a host the http task may call (host or host:port); repeat for more; adds to $${ALLOWED_HOSTS_ENV} (comma-separated)`,
+      (host: string, hosts: string[]) => [...hosts, host],
+      [],
+    )
+    .addHelpText("after", HELP_AFTER)
+    .action((flags: WorkerFlags, command: Command) =>
+      runner.runWith(
+        command,
+        (options, io) =>
+          openLocalEngine({ ...options, allowedHosts: allowedHosts(flags.allowHost, io) }),
+        (context) => runWorker(context, flags),
+      ),
+    );
+}
+
+/** Starts the loop, says so, waits for a stop signal, then stops after the current round. */
+async function runWorker(
+  { backend: strata, output, io }: CommandContext<Strata>,
+  flags: WorkerFlags,
+): Promise<void> {
+  const pollMs = flags.pollMs ?? DEFAULT_POLL_MS;
+  const hosts = allowedHosts(flags.allowHost, io);
+  strata.startWorker({
+    pollMs,
+    onError: (error) => output.note(`worker: ${formatError(toStrataError(error))}`),
+  });
+  const started = {
+    status: "started",
+    database: strata.store.location,
+    pid: process.pid,
+    pollMs,
+    allowedHosts: hosts,
+  };
+  output.result(
+    started,
+    () =>
+      `worker started on ${started.database} (pid ${started.pid}, polling every ${pollMs} ms, ` +
+      `http hosts: ${hosts.length === 0 ? "none" : hosts.join(", ")}); stop it with Ctrl-C or SIGTERM`,
+  );
+  const reason = await untilStopped(io);
+  output.note(`worker: ${reason} received, finishing the current round`);
+  await strata.stopWorker();
+  output.note("worker: stopped");
+}
+
+/** `--allow-host` values and `$STRATA_HTTP_ALLOWED_HOSTS` entries, trimmed, without repeats. */
+function allowedHosts(flags: readonly string[], io: CliIo): string[] {
+  const fromEnv = (io.env[ALLOWED_HOSTS_ENV] ?? "").split(",");
+  const hosts = [...fromEnv, ...flags].map((host) => host.trim()).filter((host) => host !== "");
+  return [...new Set(hosts)];
+}
+
+/**
+ * Resolves with what stopped the worker: `io.stop` when the caller supplies it (tests), else
+ * the first SIGINT or SIGTERM. The listeners are removed at once, so a second Ctrl-C during the
+ * graceful stop ends the process the default way.
+ */
+function untilStopped(io: CliIo): Promise<string> {
+  const stop = io.stop;
+  if (stop !== undefined) {
+    return new Promise((resolve) => {
+      if (stop.aborted) resolve("stop");
+      else stop.addEventListener("abort", () => resolve("stop"), { once: true });
+    });
+  }
+  return new Promise((resolve) => {
+    const signals = ["SIGINT", "SIGTERM"] as const;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      for (const name of signals) process.off(name, onSignal);
+      resolve(signal);
+    };
+    for (const name of signals) process.on(name, onSignal);
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * Resolves a run's selector and its workflow in one query (DESIGN.md §3: selectors resolve per
+ * request, never from a cache). Starting a run is the hot path: one round trip reads the
+ * workflow's status and the selected version's id, number, hash and state. The definition
+ * text is not read here; the executor keeps compiled definitions by hash and reads the text
+ * only on a miss (a draft's text is read, since a draft run stores what it ran).
+ *
+ * The query is built and compiled once per selector shape (see precompiled-query.ts).
+ *
+ * - `live` joins the live route; `latest` picks the highest published, non-retired number
+ *   through the (tenant_id, workflow_id, number) index; a number joins that version; `draft`
+ *   joins the one row without `published_at`.
+ */
+import type { Kysely } from "kysely";
+import { hasIdPrefix } from "../../core/ids.js";
+import { precompiled } from "../precompiled-query.js";
+import type { StrataSchema } from "../schema.js";
+
+/** A selector as the store sees it. */
+export type TargetSelector = "live" | "latest" | "draft" | number;
+
+/** The workflow and the version a selector names (version null when it names none). */
+export interface RunTarget {
+  workflow: { id: string; key: string; status: "active" | "deactivated" };
+  version: {
+    id: string;
+    number: number | null;
+    hash: string;
+    retiredAt: string | null;
+    /** Only for the draft. */
+    definition: string | null;
+  } | null;
+}
+
+/** The query for one selector shape, looking the workflow up by id or by key. */
+function targetQuery(shape: "live" | "latest" | "draft" | "number", byId: boolean) {
+  return precompiled<StrataSchema, { tenantId: string; ref: string; number: number }, TargetRow>(
+    ["tenantId", "ref", "number"],
+    (db, params) =>
+      db
+        .selectFrom("workflows as w")
+        .leftJoin("versions as v", (join) => {
+          const sameWorkflow = join
+            .onRef("v.tenant_id", "=", "w.tenant_id")
+            .onRef("v.workflow_id", "=", "w.id");
+          if (shape === "draft") return sameWorkflow.on("v.published_at", "is", null);
+          if (shape === "number") return sameWorkflow.on("v.number", "=", params.number);
+          if (shape === "latest") {
+            return sameWorkflow.on("v.number", "=", (eb) =>
+              eb
+                .selectFrom("versions as l")
+                .select("l.number")
+                .whereRef("l.tenant_id", "=", "w.tenant_id")
+                .whereRef("l.workflow_id", "=", "w.id")
+                .where("l.published_at", "is not", null)
+                .where("l.retired_at", "is", null)
+                .orderBy("l.number", "desc")
+                .limit(1),
+            );
+          }
+          return sameWorkflow.on("v.id", "=", (eb) =>
+            eb
+              .selectFrom("live_routes as r")
+              .select("r.version_id")
+              .whereRef("r.tenant_id", "=", "w.tenant_id")
+              .whereRef("r.workflow_id", "=", "w.id"),
+          );
+        })
+        .select([
+          "w.id",
+          "w.key",
+          "w.status",
+          "v.id as version_id",
+          "v.number",
+          "v.hash",
+          "v.retired_at",
+        ])
+        .select((eb) =>
+          (shape === "draft" ? eb.ref("v.definition") : eb.val(null)).as("definition"),
+        )
+        .where("w.tenant_id", "=", params.tenantId)
+        .where(byId ? "w.id" : "w.key", "=", params.ref),
+  );
+}
+
+interface TargetRow {
+  id: string;
+  key: string;
+  status: "active" | "deactivated";
+  version_id: string | null;
+  number: number | null;
+  hash: string | null;
+  retired_at: string | null;
+  definition: string | null;
+}
+
+const QUERIES = {
+  live: [targetQuery("live", false), targetQuery("live", true)],
+  latest: [targetQuery("latest", false), targetQuery("latest", true)],
+  draft: [targetQuery("draft", false), targetQuery("draft", true)],
+  number: [targetQuery("number", false), targetQuery("number", true)],
+} as const;
+
+/** Reads the workflow `ref` (id or key) and the version `selector` names, in one query. */
+export async function resolveRunTarget(
+  db: Kysely<StrataSchema>,
+  tenantId: string,
+  ref: string,
+  selector: TargetSelector,
+): Promise<RunTarget | undefined> {
+  const shape = typeof selector === "number" ? "number" : selector;
+  const query = QUERIES[shape][hasIdPrefix(ref, "wfl") ? 1 : 0];
+  const number = typeof selector === "number" ? selector : 0;
+  const { rows } = await db.executeQuery(query(db, { tenantId, ref, number }));
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  return {
+    workflow: { id: row.id, key: row.key, status: row.status },
+    version:
+      row.version_id === null || row.hash === null
+        ? null
+        : {
+            id: row.version_id,
+            number: row.number === null ? null : Number(row.number),
+            hash: row.hash,
+            retiredAt: row.retired_at,
+            definition: row.definition,
+          },
+  };
+}
