@@ -138,6 +138,22 @@ const EXPECTATIONS: ReadonlyArray<readonly [string, (outcome: Outcome) => void]>
   ["versions loan", (o) => succeeded(o)],
   ["audit list", (o) => succeeded(o)],
   ["audit verify", (o) => succeeded(o)],
+  [
+    `run start loan --input '{"amount": 5000, "applicant": {"id": "a-17", "income": 90000, "age": 30, "country": "DE"}}'`,
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^versionNumber: +2$/m);
+      expect(o.stdout).toMatch(/^status: +completed$/m);
+      expect(o.stdout).toMatch(/^output: +\{"decision":"approve","score":60\}$/m);
+    },
+  ],
+  [
+    "run list",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^run_\w+ +loan +v2 +production +completed /m);
+    },
+  ],
 ];
 
 const walkthrough = readWalkthrough(readFileSync(join(REPO, "docs", "walkthrough.md"), "utf8"));
@@ -239,7 +255,7 @@ function normalize(text: string, actor = localActor()): string {
     .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?Z)?/g, "<time>")
     .replace(/sha256:[0-9a-f]{64}/g, "<hash>")
     .replace(/\b[0-9a-f]{12}\b/g, "<hash>")
-    .replace(/\b(wfl|wflv|evt)_[0-9a-z]{26}\b/g, "<id>")
+    .replace(/\b(wfl|wflv|evt|run)_[0-9a-z]{26}\b/g, "<id>")
     .replace(new RegExp(`(?<=^|\\s)${escape(actor)}(?=\\s|$)`, "gm"), "<actor>")
     .split("\n")
     .map((line) => line.replace(/ +/g, " ").trim())

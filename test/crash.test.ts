@@ -1,7 +1,7 @@
 /**
  * Durability under crashes (DESIGN.md §4 "Durability", §8 leases). A driver process works
  * through 200 mixed runs — pure flows, tasks with retries and loops, waits for signals, waits
- * that time out — and is killed with SIGKILL at a dozen seeded random moments, then started
+ * that time out — and is killed with SIGKILL at ten seeded random moments, then started
  * again each time. At the end every run has exactly its planned status, output and trace; no
  * run is lost or started twice; every task was called with one idempotency key on every
  * attempt, for every attempt it needed and no other; every timer fired exactly once; and the
@@ -13,39 +13,37 @@
  *
  * `STRATA_CRASH_SEED` replays another plan and kill schedule; the seed is in the test name.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Strata } from "../src/index.js";
 import type { Run } from "../src/index.js";
 import {
+  ACK_LOG,
   APPROVE_SIGNAL,
+  HANDLER_LOG,
   PLAN_SIZE,
   WORKFLOWS,
   expectedOf,
   makePlan,
-  seededRandom,
 } from "./support/crash-plan.js";
-import type { HandlerCall, PlanItem } from "./support/crash-plan.js";
+import type { Acknowledged, HandlerCall, PlanItem } from "./support/crash-plan.js";
+import { driveLives } from "./support/crash-lives.js";
 import { DIALECTS, createTestDatabase } from "./support/test-stores.js";
 import type { TestDatabase } from "./support/test-stores.js";
 
 /** The default seed; each dialect adds its index, so the two stores see different schedules. */
 const SEED = Number(process.env.STRATA_CRASH_SEED ?? 20_240_611);
-/** Kills per database (the issue asks for at least 10). */
-const KILLS = 12;
+/** Kills per database: the issue asks for at least 10; each costs ~2.5 s of process start. */
+const KILLS = 10;
 /** A kill lands this long after the driver said `ready`: 20–800 ms. */
 const KILL_DELAY_MS = { min: 20, max: 800 };
 /** The whole kill-and-restart sequence of one database must end within this. */
 const DEADLINE_MS = 90_000;
 /** A signal that has not answered after this long never will. */
 const STUCK_MS = 5000;
-
-const DRIVER = fileURLToPath(new URL("./support/crash-driver.ts", import.meta.url));
 
 describe.each(DIALECTS)("crash recovery on %s", (dialect) => {
   const seed = SEED + DIALECTS.indexOf(dialect);
@@ -62,7 +60,9 @@ describe.each(DIALECTS)("crash recovery on %s", (dialect) => {
 
   it("a restarted engine delivers a signal to a run that waited through the restart", async () => {
     // The smallest form of what the driver does after every kill: a new process (here, a new
-    // engine with nothing compiled yet) signals a run that an earlier one left waiting.
+    // engine with nothing compiled yet) signals a run that an earlier one left waiting. It
+    // hangs if the signal's transaction reads the run's version through another connection
+    // than its own: SQLite has one, which the transaction holds (Executor#change).
     const fresh = await createTestDatabase(dialect);
     try {
       await publishWorkflows(fresh.location);
@@ -87,23 +87,29 @@ describe.each(DIALECTS)("crash recovery on %s", (dialect) => {
   it(`${PLAN_SIZE} runs survive ${KILLS} SIGKILLs of their driver (seed ${seed})`, async () => {
     const plan = makePlan(seed);
     await publishWorkflows(database.location);
-    const logPath = join(dir, "handler-calls.jsonl");
-    writeFileSync(logPath, "");
 
     const began = Date.now();
-    const { kills, lives } = await driveWithKills(database.location, logPath, seed);
-    const calls = readFileSync(logPath, "utf8")
-      .split("\n")
-      .filter((line) => line !== "")
-      .map((line) => JSON.parse(line) as HandlerCall);
+    const { kills } = await driveLives({
+      location: database.location,
+      logDir: dir,
+      seed,
+      kills: KILLS,
+      killDelayMs: KILL_DELAY_MS,
+      deadlineMs: DEADLINE_MS,
+    });
+    const calls = readLog<HandlerCall>(join(dir, HANDLER_LOG));
+    const acks = readLog<Acknowledged>(join(dir, ACK_LOG));
     expect(kills).toBeGreaterThanOrEqual(10);
 
     const strata = await Strata.open({ database: database.location, actor: "crash-check" });
     try {
-      const repeats = await checkOutcome(strata, plan, calls);
+      const repeats = await checkOutcome(strata, plan, calls, acks);
+      const sameLife = repeatedWithinOneLife(calls);
       console.log(
-        `${dialect}: ${kills} kills, ${lives} lives, ${calls.length} handler calls ` +
-          `(${repeats} repeated attempts), ${((Date.now() - began) / 1000).toFixed(1)} s`,
+        `${dialect}: ${kills} kills, ${calls.length} handler calls ` +
+          `(${repeats} repeated attempts, ${sameLife} of them within one life), ` +
+          `${acks.length} acknowledged starts and signals, ` +
+          `${((Date.now() - began) / 1000).toFixed(1)} s`,
       );
     } finally {
       await strata.close();
@@ -123,81 +129,6 @@ async function publishWorkflows(location: string): Promise<void> {
   }
 }
 
-/** A driver process: `ready` settles when it printed `ready` (false if it exited first). */
-interface DriverProcess {
-  ready: Promise<boolean>;
-  exited: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
-  kill: () => void;
-}
-
-function startDriver(location: string, logPath: string, life: number, seed: number) {
-  const args = ["--import", "tsx", DRIVER, location, logPath, String(life), String(KILLS + 1)];
-  const child = spawn(process.execPath, [...args, String(seed)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  let markReady: (ready: boolean) => void = () => undefined;
-  const ready = new Promise<boolean>((resolve) => (markReady = resolve));
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (stdout.includes("ready\n")) markReady(true);
-  });
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<Awaited<DriverProcess["exited"]>>((resolve) =>
-    child.on("close", (code, signal) => {
-      markReady(false);
-      resolve({ code, signal, stdout, stderr });
-    }),
-  );
-  return { ready, exited, kill: () => child.kill("SIGKILL") } satisfies DriverProcess;
-}
-
-/**
- * Runs the driver {@link KILLS} times, killing each life at a seeded random moment after it
- * is ready, then lets the last life finish. Fails on a life that exits by itself early, or
- * on the deadline.
- */
-async function driveWithKills(location: string, logPath: string, seed: number) {
-  const random = seededRandom(seed * 7919);
-  const deadline = Date.now() + DEADLINE_MS;
-  let kills = 0;
-  for (let life = 0; life <= KILLS; life++) {
-    const driver = startDriver(location, logPath, life, seed);
-    const last = life === KILLS;
-    const delay = KILL_DELAY_MS.min + random() * (KILL_DELAY_MS.max - KILL_DELAY_MS.min);
-    const timer = setTimeout(driver.kill, Math.max(0, deadline - Date.now()));
-    try {
-      if (!(await driver.ready)) throw lifeFailed(life, await driver.exited);
-      if (!last) {
-        const early = await Promise.race([
-          sleep(delay).then(() => undefined),
-          driver.exited.then((result) => result),
-        ]);
-        if (early !== undefined) throw lifeFailed(life, early);
-        driver.kill();
-        const result = await driver.exited;
-        if (result.signal !== "SIGKILL") throw lifeFailed(life, result);
-        kills++;
-      } else {
-        const result = await driver.exited;
-        if (result.code !== 0 || !result.stdout.includes("done")) throw lifeFailed(life, result);
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  return { kills, lives: KILLS + 1 };
-}
-
-function lifeFailed(life: number, result: Awaited<DriverProcess["exited"]>): Error {
-  const how = result.signal === null ? `exited ${result.code}` : `was killed (${result.signal})`;
-  return new Error(
-    `driver life ${life} ${how} unexpectedly (deadline ${DEADLINE_MS} ms)\n` +
-      `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
-  );
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -206,7 +137,12 @@ function sleep(ms: number): Promise<void> {
  * Checks every run against the plan and every handler call against its run; returns how many
  * handler calls repeated an attempt already made (at-least-once, allowed).
  */
-async function checkOutcome(strata: Strata, plan: PlanItem[], calls: HandlerCall[]) {
+async function checkOutcome(
+  strata: Strata,
+  plan: PlanItem[],
+  calls: HandlerCall[],
+  acks: Acknowledged[],
+) {
   const problems: string[] = [];
 
   // One run per planned start request, no more: the database itself, keys included.
@@ -291,9 +227,45 @@ async function checkOutcome(strata: Strata, plan: PlanItem[], calls: HandlerCall
     if (!attemptsByKey.has(key)) problems.push(`${key} (item ${expected.item.item}): never called`);
   }
 
+  // What the engine acknowledged stays true: a start that returned a run id returns that id
+  // in every later life (the run was not lost and recreated), and a signal that returned was
+  // committed (a lost one would leave the run waiting, to be signalled again).
+  const signalled = new Map<string, number>();
+  for (const ack of acks) {
+    const runs = byItem.get(ack.item) ?? [];
+    if (ack.type === "start" && (runs.length !== 1 || runs[0]?.id !== ack.runId))
+      problems.push(`item ${ack.item}: start returned ${ack.runId} in life ${ack.life}, now gone`);
+    if (ack.type === "signal") signalled.set(ack.runId, (signalled.get(ack.runId) ?? 0) + 1);
+  }
+  for (const [runId, times] of signalled)
+    if (times > 1) problems.push(`run ${runId}: signal acknowledged ${times} times`);
+
   expect(problems).toEqual([]);
   expect((await strata.audit.verify()).ok).toBe(true);
   return repeats;
+}
+
+/**
+ * Attempts called twice by the same process. Only a lease that lapsed while its process was
+ * alive can cause one (the lease is 1 s, a handler call under 50 ms): reported, not failed.
+ */
+function repeatedWithinOneLife(calls: HandlerCall[]): number {
+  const seen = new Set<string>();
+  let repeated = 0;
+  for (const call of calls) {
+    const id = `${call.idempotencyKey}#${call.attempt}@${call.life}`;
+    if (seen.has(id)) repeated++;
+    seen.add(id);
+  }
+  return repeated;
+}
+
+function readLog<T>(path: string): T[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as T);
 }
 
 async function listAllRuns(strata: Strata): Promise<Run[]> {

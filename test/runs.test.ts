@@ -140,6 +140,29 @@ describe.each(DIALECTS)("runs on %s", (dialect) => {
     await expectCode(strata.runs.signal(run.id, "go"), "run_not_waiting");
   });
 
+  it("applies a signal in a process that never compiled the run's version", async () => {
+    await publish("flow", taskAndWait);
+    const run = await strata.runs.start("flow", { input: {} });
+    await drain();
+    // A second engine on the same store: its caches are empty, as in a fresh process.
+    const other = Strata.fromStore(store, { tenant: strata.context.tenantId, actor: "bob", clock });
+    const done = await other.runs.signal(run.id, "go", { by: "bob" });
+    expect(done).toMatchObject({ status: "completed", output: { got: "v1", by: "bob" } });
+  });
+
+  it("leaves a task to workers that have its handler", async () => {
+    await publish("flow", taskAndWait);
+    const run = await strata.runs.start("flow", { input: {} });
+    const without = Strata.fromStore(store, { tenant: strata.context.tenantId, clock });
+    expect(await without.runDueWork()).toBe(0);
+    expect(await strata.runs.show(run.id)).toMatchObject({
+      status: "running",
+      pendingTask: { attempt: 1 },
+    });
+    await drain();
+    expect((await strata.runs.show(run.id)).status).toBe("waiting");
+  });
+
   it("fires a timer once and takes the timeout branch", async () => {
     await publish("flow", taskAndWait);
     const run = await strata.runs.start("flow", { input: {} });

@@ -1,6 +1,6 @@
 /**
- * The `strata` command tree (DESIGN.md §7). Only the foundation's nouns are here; later issues
- * add theirs as more `commands/<noun>.ts` files registered the same way.
+ * The `strata` command tree (DESIGN.md §7): one `commands/<noun>.ts` file per noun, each
+ * registered below; later issues add theirs the same way.
  */
 import { readFileSync } from "node:fs";
 import { Command } from "commander";

@@ -28,7 +28,8 @@ import type { Run, RunKind, RunRoute } from "../core/model.js";
 import { claimDueRuns } from "../store/queries/claim-due-runs.js";
 import { findRun, insertRuns, updateRunAtRev } from "../store/run-rows.js";
 import type { NewRunRow, RunRow } from "../store/run-rows.js";
-import type { Store } from "../store/store.js";
+import type { Store, StoreTransaction } from "../store/store.js";
+import type { Executor as Executor_ } from "../store/workflow-rows.js";
 import { findVersionById } from "../store/version-rows.js";
 import { GroupCommit } from "./group-commit.js";
 import type { HandlerRegistry } from "./handlers.js";
@@ -148,7 +149,7 @@ export class Executor {
 
   /** Delivers signal `name` to a run waiting for it (`run_not_waiting` otherwise). */
   async signal(tenantId: string, runId: string, name: string, payload: unknown): Promise<Run> {
-    return this.#change(tenantId, runId, async (row, snapshot, now) => {
+    return this.#change(tenantId, runId, async (trx, row, snapshot, now) => {
       if (row.status !== "waiting" || !isWaitingFor(snapshot, name)) {
         const waiting = snapshot.pending?.type === "wait" ? snapshot.pending.signal : undefined;
         throw new StrataError(
@@ -158,6 +159,7 @@ export class Executor {
         );
       }
       return this.#advanceRow(
+        trx,
         row,
         snapshot,
         { type: "signal", name, payload: payload ?? null },
@@ -168,7 +170,7 @@ export class Executor {
 
   /** Ends a running or waiting run as `cancelled`; a task in flight here is aborted. */
   async cancel(tenantId: string, runId: string, actor: string): Promise<Run> {
-    const run = await this.#change(tenantId, runId, (row, _snapshot, now) => {
+    const run = await this.#change(tenantId, runId, (_trx, row, _snapshot, now) => {
       if (row.status !== "running" && row.status !== "waiting") {
         throw new StrataError(
           "run_finished",
@@ -212,6 +214,7 @@ export class Executor {
         now: now.toISOString(),
         leaseUntil: lease,
         limit,
+        handlers: [...this.options.handlers.names()],
       }),
     );
     await Promise.all(claimed.map((row) => this.#process(row)));
@@ -236,7 +239,7 @@ export class Executor {
       return; // nothing due after all (changed since it was claimed); the lease just lapses
     }
     const now = this.options.clock.now();
-    const changes = await this.#advanceRow(row, snapshot, event, now);
+    const changes = await this.#advanceRow(this.options.store.db, row, snapshot, event, now);
     // Only if the run is as we claimed it: a signal, a cancel or another worker may have won.
     const committed = await updateRunAtRev(
       this.options.store.db,
@@ -256,12 +259,13 @@ export class Executor {
   }
 
   async #advanceRow(
+    q: Executor_,
     row: RunRow,
     snapshot: RunSnapshot,
     event: RunEvent,
     now: Date,
   ): Promise<Partial<RunRow>> {
-    const compiled = await this.#compileRow(row);
+    const compiled = await this.#compileRow(q, row);
     const env = this.#env(
       row.id,
       { id: row.version_id, number: row.version_number },
@@ -281,13 +285,19 @@ export class Executor {
   async #change(
     tenantId: string,
     runId: string,
-    work: (row: RunRow, snapshot: RunSnapshot, now: Date) => Promise<Partial<RunRow>>,
+    work: (
+      trx: StoreTransaction,
+      row: RunRow,
+      snapshot: RunSnapshot,
+      now: Date,
+    ) => Promise<Partial<RunRow>>,
   ): Promise<Run> {
     const { store } = this.options;
     return store.transaction(async (trx) => {
       const row = await findRun(trx, tenantId, runId, store.dialect);
       if (row === undefined) throw runNotFound(runId);
       const changes = await work(
+        trx,
         row,
         JSON.parse(row.snapshot) as RunSnapshot,
         this.options.clock.now(),
@@ -310,12 +320,13 @@ export class Executor {
     return this.#compile(row);
   }
 
-  async #compileRow(row: RunRow): Promise<CompiledDefinition> {
+  /** `q` must be the transaction when one is open: on SQLite it holds the only connection. */
+  async #compileRow(q: Executor_, row: RunRow): Promise<CompiledDefinition> {
     const cached = this.#compiled.get(row.definition_hash);
     if (cached !== undefined) return cached;
     if (row.draft_definition !== null)
       return this.#compile({ hash: row.definition_hash, definition: row.draft_definition });
-    const version = await findVersionById(this.options.store.db, row.tenant_id, row.version_id);
+    const version = await findVersionById(q, row.tenant_id, row.version_id);
     if (version === undefined)
       throw new StrataError("internal", `the version of run ${row.id} is missing`);
     return this.#compile(version);

@@ -10,6 +10,7 @@ export interface SnapshotColumns {
   output: string | null;
   error: string | null;
   wait_signal: string | null;
+  task_handler: string | null;
   due_at: string | null;
   ended_at: string | null;
 }
@@ -27,6 +28,7 @@ export function snapshotColumns(snapshot: RunSnapshot, now: string): SnapshotCol
     output: snapshot.status === "completed" ? JSON.stringify(snapshot.output ?? null) : null,
     error: snapshot.error === undefined ? null : JSON.stringify(snapshot.error),
     wait_signal: pending?.type === "wait" ? (pending.signal ?? null) : null,
+    task_handler: pending?.type === "task" ? pending.handler : null,
     due_at:
       pending === null
         ? null

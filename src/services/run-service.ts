@@ -101,6 +101,12 @@ export class RunService {
   /** Runs, newest first; test runs only when asked for (L13). */
   async list(ctx: CallContext, options: ListRunsOptions = {}): Promise<Page<Run>> {
     const db = this.deps.store.db;
+    if (options.version !== undefined && options.workflow === undefined) {
+      throw new StrataError(
+        "validation_failed",
+        "a version number names a version of one workflow; give the workflow too",
+      );
+    }
     let workflowId: string | undefined;
     if (options.workflow !== undefined) {
       const workflow = await findWorkflow(db, ctx.tenantId, options.workflow);

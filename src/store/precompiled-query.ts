@@ -34,6 +34,6 @@ export function precompiled<DB, P extends Record<string, unknown>, R>(
       byDatabase.set(db, entry);
     }
     const parameters = entry.slots.map((slot) => ("name" in slot ? params[slot.name] : slot.value));
-    return { ...CompiledQuery.raw(entry.sql, parameters), query: entry.query } as CompiledQuery<R>;
+    return { ...CompiledQuery.raw(entry.sql, parameters), query: entry.query };
   };
 }

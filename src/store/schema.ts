@@ -66,6 +66,7 @@ export interface RunsTable {
   snapshot: string;
   trace: string;
   wait_signal: string | null;
+  task_handler: string | null;
   due_at: string | null;
   lease_owner: string | null;
   lease_until: string | null;

@@ -1,42 +1,51 @@
 /**
  * The crash test's driver: a process that works through the plan of `crash-plan.ts` with the
  * worker on, and that the test kills with SIGKILL at random moments and starts again. Every
- * life picks up from the database alone: it re-issues the start requests (their idempotency
- * keys return the runs that already exist), signals the runs waiting for a signal, and lets
- * the worker finish tasks, retries and timers. It prints `ready` once the store is open and
+ * life picks up from the database alone: it first delivers the signals owed to runs left
+ * waiting (as a restarted service would), re-issues the start requests (their idempotency keys
+ * return the runs that already exist), and lets the worker finish tasks, retries and timers. It prints `ready` once the store is open and
  * `done` once every planned run has ended.
+ *
+ * Into the log folder it appends, synchronously (a SIGKILL cannot lose a line), one line per
+ * handler call ({@link HANDLER_LOG}) and one per start or signal the engine acknowledged
+ * ({@link ACK_LOG}), for the test to hold the final database against.
  *
  * Life `k` of `lives` starts only the first `PLAN_SIZE·(k+1)/lives` planned runs (all of them
  * in the last life), so the work cannot be over before the test has killed it as often as it
  * means to, however fast the machine.
  *
- * Usage: crash-driver <database> <log file> <life> <lives> <seed>
+ * Usage: crash-driver <database> <log folder> <life> <lives> <seed>
  */
 import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Strata, isStrataError } from "../../src/index.js";
 import type { Run, TaskContext } from "../../src/index.js";
 import {
+  ACK_LOG,
   APPROVE_SIGNAL,
   DRIVER_LEASE_MS,
+  HANDLER_LOG,
   PLAN_SIZE,
   computeValue,
   makePlan,
   receiptOf,
   stampOf,
 } from "./crash-plan.js";
-import type { HandlerCall, PlanItem, TaskInput } from "./crash-plan.js";
+import type { Acknowledged, HandlerCall, PlanItem, TaskInput } from "./crash-plan.js";
 
-const [location, logPath, lifeText, livesText, seedText] = process.argv.slice(2);
+const [location, logDir, lifeText, livesText, seedText] = process.argv.slice(2);
 if (
   location === undefined ||
-  logPath === undefined ||
+  logDir === undefined ||
   lifeText === undefined ||
   livesText === undefined ||
   seedText === undefined
 ) {
-  throw new Error("usage: crash-driver <database> <log file> <life> <lives> <seed>");
+  throw new Error("usage: crash-driver <database> <log folder> <life> <lives> <seed>");
 }
+const handlerLog = join(logDir, HANDLER_LOG);
+const ackLog = join(logDir, ACK_LOG);
 const life = Number(lifeText);
 const lives = Number(livesText);
 const plan = makePlan(Number(seedText));
@@ -75,7 +84,7 @@ function handler(result: (input: TaskInput) => unknown) {
       i: input.i ?? 0,
       life,
     };
-    appendFileSync(logPath ?? "", `${JSON.stringify(call)}\n`);
+    appendFileSync(handlerLog, `${JSON.stringify(call)}\n`);
     await sleep(5 + Math.floor(Math.random() * 40));
     if (ctx.attempt <= input.failTimes)
       throw new Error(`planned failure on attempt ${ctx.attempt}`);
@@ -110,8 +119,17 @@ async function startRuns(started: Date): Promise<void> {
   }
 }
 
-function start(item: PlanItem): Promise<Run> {
-  return strata.runs.start(item.workflow, { input: item.input, idempotencyKey: item.key });
+async function start(item: PlanItem): Promise<Run> {
+  const run = await strata.runs.start(item.workflow, {
+    input: item.input,
+    idempotencyKey: item.key,
+  });
+  acknowledge({ type: "start", item: item.item, runId: run.id, life });
+  return run;
+}
+
+function acknowledge(ack: Acknowledged): void {
+  appendFileSync(ackLog, `${JSON.stringify(ack)}\n`);
 }
 
 /**
@@ -131,6 +149,7 @@ async function signalWaiting(): Promise<void> {
         strata.runs.signal(run.id, APPROVE_SIGNAL, item?.signal),
         `signal '${APPROVE_SIGNAL}' to run ${run.id} (plan item ${item?.item})`,
       );
+      acknowledge({ type: "signal", item: item?.item ?? -1, runId: run.id, life });
     } catch (error) {
       if (!isStrataError(error) || error.code !== "run_not_waiting") throw error;
     }

@@ -312,3 +312,17 @@ export interface HandlerCall {
   /** The driver's life (0 for the first process) that made the call. */
   life: number;
 }
+
+/** One start or signal the engine acknowledged to the driver (it returned without error). */
+export interface Acknowledged {
+  type: "start" | "signal";
+  item: number;
+  runId: string;
+  life: number;
+}
+
+/** The driver's log of handler calls (one {@link HandlerCall} per line), in its log folder. */
+export const HANDLER_LOG = "handler-calls.jsonl";
+
+/** The driver's log of acknowledged starts and signals (one {@link Acknowledged} per line). */
+export const ACK_LOG = "acknowledged.jsonl";

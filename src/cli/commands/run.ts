@@ -116,12 +116,7 @@ function addListCommand(run: Command, runner: CommandRunner): void {
         .default("production"),
     )
     .addOption(new Option("--status <status>", "only runs in this status").choices(RUN_STATUSES))
-    .option(
-      "--limit <n>",
-      `at most this many runs (default: ${DEFAULT_RUN_LIMIT})`,
-      positiveInteger,
-      DEFAULT_RUN_LIMIT,
-    )
+    .option("--limit <n>", "at most this many runs, the newest", positiveInteger, DEFAULT_RUN_LIMIT)
     .action((flags: ListFlags, command: Command) =>
       runner.run(command, (context) => listRuns(context, flags)),
     );

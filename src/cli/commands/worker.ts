@@ -15,7 +15,7 @@ import { positiveInteger } from "../positive-integer.js";
 /** The flags of `worker`. */
 interface WorkerFlags {
   pollMs?: number;
-  allowHost: string[];
+  allowHost?: string[];
 }
 
 /** The environment variable that adds hosts to the http task's allow-list, comma-separated. */
@@ -43,15 +43,14 @@ export function registerWorkerCommand(program: Command, runner: CommandRunner): 
     .option(
       "--allow-host <host>",
       `a host the http task may call (host or host:port); repeat for more; adds to $${ALLOWED_HOSTS_ENV} (comma-separated)`,
-      (host: string, hosts: string[]) => [...hosts, host],
-      [],
+      (host: string, hosts: string[] | undefined) => [...(hosts ?? []), host],
     )
     .addHelpText("after", HELP_AFTER)
     .action((flags: WorkerFlags, command: Command) =>
       runner.runWith(
         command,
         (options, io) =>
-          openLocalEngine({ ...options, allowedHosts: allowedHosts(flags.allowHost, io) }),
+          openLocalEngine({ ...options, allowedHosts: allowedHosts(io, flags.allowHost) }),
         (context) => runWorker(context, flags),
       ),
     );
@@ -63,7 +62,7 @@ async function runWorker(
   flags: WorkerFlags,
 ): Promise<void> {
   const pollMs = flags.pollMs ?? DEFAULT_POLL_MS;
-  const hosts = allowedHosts(flags.allowHost, io);
+  const hosts = allowedHosts(io, flags.allowHost);
   strata.startWorker({
     pollMs,
     onError: (error) => output.note(`worker: ${formatError(toStrataError(error))}`),
@@ -88,7 +87,7 @@ async function runWorker(
 }
 
 /** `--allow-host` values and `$STRATA_HTTP_ALLOWED_HOSTS` entries, trimmed, without repeats. */
-function allowedHosts(flags: readonly string[], io: CliIo): string[] {
+function allowedHosts(io: CliIo, flags: readonly string[] = []): string[] {
   const fromEnv = (io.env[ALLOWED_HOSTS_ENV] ?? "").split(",");
   const hosts = [...fromEnv, ...flags].map((host) => host.trim()).filter((host) => host !== "");
   return [...new Set(hosts)];

@@ -9,6 +9,8 @@ import type { Definition } from "../definition/definition.js";
 import { listExpressions } from "../definition/expression-problems.js";
 import { assertValidDefinition } from "../definition/validate-definition.js";
 import { registerDeterministicFunctions } from "./deterministic-functions.js";
+import { fastEvaluator } from "./fast-expression.js";
+import type { FastEvaluator } from "./fast-expression.js";
 
 /** A validated, frozen definition with every expression compiled. */
 export interface CompiledDefinition {
@@ -16,6 +18,8 @@ export interface CompiledDefinition {
   readonly definition: Definition;
   /** Compiled expressions by their text (one entry for text used at several sites). */
   readonly expressions: ReadonlyMap<string, jsonata.Expression>;
+  /** Direct evaluators for literals and plain paths (see fast-expression.ts). */
+  readonly fast: ReadonlyMap<string, FastEvaluator>;
 }
 
 /**
@@ -27,13 +31,16 @@ export function compileDefinition(def: Definition): CompiledDefinition {
   assertValidDefinition(def);
   const definition = deepFreeze(structuredClone(def));
   const expressions = new Map<string, jsonata.Expression>();
+  const fast = new Map<string, FastEvaluator>();
   for (const { expression } of listExpressions(definition)) {
     if (expressions.has(expression)) continue;
     const compiled = jsonata(expression);
     registerDeterministicFunctions(compiled);
     expressions.set(expression, compiled);
+    const direct = fastEvaluator(expression);
+    if (direct !== undefined) fast.set(expression, direct);
   }
-  return { definition, expressions };
+  return { definition, expressions, fast };
 }
 
 /** The compiled form of `text`; only expressions of the definition itself are there. */

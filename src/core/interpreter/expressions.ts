@@ -64,6 +64,8 @@ export async function evaluateExpression(
   context: ExpressionContext,
   site: ExpressionSite,
 ): Promise<unknown> {
+  const direct = compiled.fast.get(text)?.(state);
+  if (direct !== undefined) return direct.value;
   const expression = compiledExpression(compiled, text);
   try {
     return (await expression.evaluate(state, bindingsFor(context))) as unknown;

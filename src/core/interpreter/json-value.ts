@@ -55,6 +55,12 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
  * state key, and node id) as the prototype instead; JSON and the snapshot must keep it as data.
  */
 export function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  // defineProperty is slow (and turns objects into dictionaries in V8): only the one key
+  // plain assignment gets wrong needs it.
+  if (key !== "__proto__") {
+    record[key] = value;
+    return;
+  }
   Object.defineProperty(record, key, {
     value,
     enumerable: true,

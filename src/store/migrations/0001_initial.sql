@@ -86,6 +86,8 @@ CREATE TABLE runs (
   -- The signal a waiting run accepts, and when the worker must act next (a task attempt or a
   -- timer); NULL when there is nothing to do until a signal arrives or the run has ended.
   wait_signal      TEXT,
+  -- The handler of the pending task: only workers that have it claim the run.
+  task_handler     TEXT,
   due_at           TEXT,
   lease_owner      TEXT,
   lease_until      TEXT,

@@ -4,7 +4,8 @@
  *
  * One UPDATE … WHERE (tenant_id, id) IN (SELECT … LIMIT n) takes up to `limit` runs whose
  * `due_at` has passed and that nobody holds (no lease, or an expired one: its worker died),
- * and stamps them with this worker's lease. On PostgreSQL the inner SELECT uses
+ * and stamps them with this worker's lease. A task is left to workers that registered its
+ * handler (`task_handler`), so a process without it never fails another process's task. On PostgreSQL the inner SELECT uses
  * `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint runs without waiting on each
  * other; on SQLite the write transaction already excludes other writers. The partial index
  * `runs_due` holds only runs with something due, so the scan stays small however many runs
@@ -17,13 +18,25 @@ import type { RunRow } from "../run-rows.js";
 export async function claimDueRuns(
   trx: StoreTransaction,
   dialect: DialectName,
-  options: { owner: string; now: string; leaseUntil: string; limit: number },
+  options: {
+    owner: string;
+    now: string;
+    leaseUntil: string;
+    limit: number;
+    handlers: readonly string[];
+  },
 ): Promise<RunRow[]> {
   const due = trx
     .selectFrom("runs")
     .select(["tenant_id", "id"])
     .where("due_at", "<=", options.now)
     .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", options.now)]))
+    // A task is only taken by a worker that has its handler; timers need none.
+    .where((eb) =>
+      options.handlers.length === 0
+        ? eb("task_handler", "is", null)
+        : eb.or([eb("task_handler", "is", null), eb("task_handler", "in", options.handlers)]),
+    )
     .orderBy("due_at")
     .limit(options.limit)
     .$if(dialect === "postgres", (qb) => qb.forUpdate().skipLocked());
