@@ -91,3 +91,50 @@ export async function benchPersistedStarts(
     await strata.close();
   }
 }
+
+/** A flow whose runs wait on a short timer, to measure taking over due work after a restart. */
+const timerFlow = {
+  start: "hold",
+  nodes: {
+    hold: { type: "wait", timeout: "PT0.5S", onTimeout: "done", next: "done" },
+    done: { type: "end", output: { resumed: "true" } },
+  },
+};
+
+/**
+ * Resuming after a restart: `total` runs wait on timers that fall due while no process runs;
+ * a fresh process then takes them all over. Reports the time until every run completed and
+ * the memory that took (heap and RSS growth of this process).
+ */
+export async function benchResume(database: BenchDatabase, total: number): Promise<void> {
+  const before = await Strata.open({ database: database.location, actor: "bench" });
+  await before.workflows.create({ key: "timers", definition: timerFlow });
+  await before.drafts.publish("timers");
+  await Promise.all(
+    Array.from({ length: total }, () => before.runs.start("timers", { input: {} })),
+  );
+  await before.close();
+  await new Promise((resolve) => setTimeout(resolve, 600)); // every timer is now due
+  global.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const rss0 = process.memoryUsage().rss;
+  const start = process.hrtime.bigint();
+  const after = await Strata.open({ database: database.location, actor: "bench" });
+  let peakHeap = heap0;
+  while ((await after.runDueWork(500)) > 0)
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const left = (await after.runs.list({ status: "waiting", limit: 1 })).items.length;
+  await after.close();
+  report({
+    bench: "runs.resume",
+    db: database.db,
+    note: "waiting runs whose timers fell due while no process ran, taken over by a fresh one",
+    runs: total,
+    seconds: round(seconds),
+    runsPerSec: round(total / seconds),
+    peakHeapGrowthMb: round((peakHeap - heap0) / 1e6),
+    rssGrowthMb: round((process.memoryUsage().rss - rss0) / 1e6),
+    stillWaiting: left,
+  });
+}

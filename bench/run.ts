@@ -3,7 +3,7 @@
  * (default 1). PostgreSQL benches use STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the
  * local server; they are reported as skipped when none answers.
  */
-import { benchCeiling, benchPersistedStarts } from "./engine.js";
+import { benchCeiling, benchPersistedStarts, benchResume } from "./engine.js";
 import { benchLifecycle } from "./lifecycle.js";
 import { benchPostgresUrl, createBenchDatabase, report } from "./support.js";
 
@@ -35,6 +35,12 @@ for (const db of ["sqlite", "postgres"] as const) {
     await benchPersistedStarts(runsDatabase, 20_000 * scale, 256);
   } finally {
     await runsDatabase.drop();
+  }
+  const resumeDatabase = await createBenchDatabase(db, pgUrl);
+  try {
+    await benchResume(resumeDatabase, 10_000 * scale);
+  } finally {
+    await resumeDatabase.drop();
   }
 }
 await benchCeiling(20_000 * scale);

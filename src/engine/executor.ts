@@ -52,6 +52,14 @@ export interface ExecutorOptions {
   workerId?: string;
 }
 
+/** A worker's change to one run, applied only if the run is still as it was claimed. */
+interface Outcome {
+  tenantId: string;
+  runId: string;
+  rev: number;
+  changes: Partial<RunRow>;
+}
+
 /** The version a run starts on, as the caller resolved it. */
 export interface StartVersion {
   id: string;
@@ -84,14 +92,29 @@ export class Executor {
   readonly workerId: string;
   /** Compiled definitions by content hash: a hash always names the same definition. */
   readonly #compiled = new Map<string, CompiledDefinition>();
-  readonly #inserts: GroupCommit<NewRunRow>;
+  readonly #inserts: GroupCommit<NewRunRow, undefined>;
+  /** Workers' outcomes (task results, fired timers), committed together like starts. */
+  readonly #outcomes: GroupCommit<Outcome, boolean>;
   readonly #inflight = new Map<string, AbortController>();
   readonly #dueListeners = new Set<() => void>();
 
   constructor(private readonly options: ExecutorOptions) {
     this.workerId = options.workerId ?? newId("run").replace("run_", "worker_");
     this.#inserts = new GroupCommit((rows) =>
-      options.store.transaction((trx) => insertRuns(trx, rows)),
+      options.store.transaction(async (trx) => {
+        await insertRuns(trx, rows);
+        return rows.map(() => undefined);
+      }),
+    );
+    this.#outcomes = new GroupCommit((outcomes) =>
+      options.store.transaction(async (trx) => {
+        const committed: boolean[] = [];
+        for (const outcome of outcomes) {
+          const { tenantId, runId, rev, changes } = outcome;
+          committed.push(await updateRunAtRev(trx, tenantId, runId, rev, changes, this.workerId));
+        }
+        return committed;
+      }),
     );
   }
 
@@ -144,7 +167,7 @@ export class Executor {
     };
     await this.#inserts.add(row);
     if (row.due_at !== null && row.due_at <= at) this.#notifyDue();
-    return toRun(row);
+    return toRun(row, { snapshot: step.snapshot, trace: step.trace, route: request.route });
   }
 
   /** Delivers signal `name` to a run waiting for it (`run_not_waiting` otherwise). */
@@ -241,14 +264,12 @@ export class Executor {
     const now = this.options.clock.now();
     const changes = await this.#advanceRow(this.options.store.db, row, snapshot, event, now);
     // Only if the run is as we claimed it: a signal, a cancel or another worker may have won.
-    const committed = await updateRunAtRev(
-      this.options.store.db,
-      row.tenant_id,
-      row.id,
-      row.rev,
-      { ...changes, lease_owner: null, lease_until: null },
-      this.workerId,
-    );
+    const committed = await this.#outcomes.add({
+      tenantId: row.tenant_id,
+      runId: row.id,
+      rev: row.rev,
+      changes: { ...changes, lease_owner: null, lease_until: null },
+    });
     if (
       committed &&
       changes.due_at !== null &&

@@ -6,25 +6,28 @@
  * trip on PostgreSQL, for a whole batch).
  */
 
-interface Waiter<T> {
+interface Waiter<T, R> {
   item: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
 
-/** Batches items into one `flush` call per transaction. */
-export class GroupCommit<T> {
-  #queue: Waiter<T>[] = [];
+/**
+ * Batches items into one `flush` call per transaction. `flush` returns one result per item,
+ * in order (for example whether a conditional update matched).
+ */
+export class GroupCommit<T, R = void> {
+  #queue: Waiter<T, R>[] = [];
   #running = false;
 
   constructor(
-    private readonly flush: (items: readonly T[]) => Promise<void>,
+    private readonly flush: (items: readonly T[]) => Promise<R[]>,
     private readonly maxBatch = 2000,
   ) {}
 
-  /** Queues an item; resolves once the transaction holding it has committed. */
-  add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Queues an item; resolves with its result once the transaction holding it committed. */
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       if (!this.#running) {
         this.#running = true;
@@ -42,10 +45,10 @@ export class GroupCommit<T> {
     this.#running = false;
   }
 
-  async #commit(batch: Waiter<T>[]): Promise<void> {
+  async #commit(batch: Waiter<T, R>[]): Promise<void> {
+    let results: R[];
     try {
-      await this.flush(batch.map((waiter) => waiter.item));
-      for (const waiter of batch) waiter.resolve();
+      results = await this.flush(batch.map((waiter) => waiter.item));
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.reject(error);
@@ -53,6 +56,8 @@ export class GroupCommit<T> {
       }
       // One bad item must not fail its neighbours: commit each alone to find it.
       for (const waiter of batch) await this.#commit([waiter]);
+      return;
     }
+    batch.forEach((waiter, index) => waiter.resolve(results[index] as R));
   }
 }

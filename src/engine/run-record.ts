@@ -47,9 +47,16 @@ export function appendTrace(traceJson: string, advance: Advance): string {
   return JSON.stringify(trace);
 }
 
-/** A row as the public run. */
-export function toRun(row: RunRow): Run {
-  const snapshot = JSON.parse(row.snapshot) as RunSnapshot;
+/** Values of a row already at hand as objects, so they need not be parsed back. */
+export interface ParsedParts {
+  snapshot: RunSnapshot;
+  trace: unknown[];
+  route: RunRoute;
+}
+
+/** A row as the public run (pass `parts` when the caller has just serialised them). */
+export function toRun(row: RunRow, parts?: ParsedParts): Run {
+  const snapshot = parts?.snapshot ?? (JSON.parse(row.snapshot) as RunSnapshot);
   const pending = snapshot.pending;
   return {
     id: row.id,
@@ -58,10 +65,20 @@ export function toRun(row: RunRow): Run {
     versionNumber: row.version_number,
     kind: row.kind,
     status: row.status,
-    input: JSON.parse(row.input) as unknown,
-    output: row.output === null ? null : (JSON.parse(row.output) as unknown),
-    error: row.error === null ? null : (JSON.parse(row.error) as RunError),
-    route: JSON.parse(row.route) as RunRoute,
+    input: parts === undefined ? (JSON.parse(row.input) as unknown) : snapshot.input,
+    output:
+      row.output === null
+        ? null
+        : parts === undefined
+          ? (JSON.parse(row.output) as unknown)
+          : (snapshot.output ?? null),
+    error:
+      row.error === null
+        ? null
+        : parts === undefined
+          ? (JSON.parse(row.error) as RunError)
+          : (snapshot.error as RunError),
+    route: parts?.route ?? (JSON.parse(row.route) as RunRoute),
     routingKey: row.routing_key,
     waitingFor:
       row.status === "waiting" && pending?.type === "wait"
@@ -79,7 +96,7 @@ export function toRun(row: RunRow): Run {
             ...(pending.notBefore === undefined ? {} : { notBefore: pending.notBefore }),
           }
         : null,
-    trace: JSON.parse(row.trace) as unknown[],
+    trace: parts?.trace ?? (JSON.parse(row.trace) as unknown[]),
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

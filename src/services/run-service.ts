@@ -123,7 +123,7 @@ export class RunService {
       ...(options.status === undefined ? {} : { status: options.status }),
       ...(options.cursor === undefined ? {} : { before: decodeCursor(options.cursor) }),
     });
-    const items = rows.slice(0, limit).map(toRun);
+    const items = rows.slice(0, limit).map((row) => toRun(row));
     const last = items.at(-1);
     return {
       items,
