@@ -163,6 +163,29 @@ describe.each(DIALECTS)("runs on %s", (dialect) => {
     expect((await strata.runs.show(run.id)).status).toBe("waiting");
   });
 
+  it("keeps the lease of a long task, so another worker does not take it over", async () => {
+    const short = Strata.fromStore(store, { tenant: strata.context.tenantId, leaseMs: 150 });
+    let release: () => void = () => undefined;
+    let calls = 0;
+    short.handlers.register("work", async () => {
+      calls += 1;
+      await new Promise<void>((resolve) => (release = resolve));
+      return { value: "slow" };
+    });
+    await short.workflows.create({ key: "slow", definition: taskAndWait });
+    await short.drafts.publish("slow");
+    const run = await short.runs.start("slow", { input: {} });
+    const first = short.runDueWork();
+    await new Promise((resolve) => setTimeout(resolve, 600)); // four leases long
+    const other = Strata.fromStore(store, { tenant: strata.context.tenantId, leaseMs: 150 });
+    other.handlers.register("work", () => Promise.resolve({ value: "other" }));
+    expect(await other.runDueWork()).toBe(0);
+    release();
+    await first;
+    expect(calls).toBe(1);
+    expect(await short.runs.show(run.id)).toMatchObject({ status: "waiting" });
+  });
+
   it("fires a timer once and takes the timeout branch", async () => {
     await publish("flow", taskAndWait);
     const run = await strata.runs.start("flow", { input: {} });

@@ -251,9 +251,11 @@ export class Executor {
     if (pending?.type === "task") {
       const controller = new AbortController();
       this.#inflight.set(row.id, controller);
+      const heartbeat = this.#keepLease(row);
       try {
         event = await runTask(this.options.handlers, row.id, pending, controller.signal);
       } finally {
+        clearInterval(heartbeat);
         this.#inflight.delete(row.id);
       }
     } else if (pending?.type === "wait" && pending.deadline !== undefined) {
@@ -277,6 +279,31 @@ export class Executor {
       changes.due_at <= now.toISOString()
     )
       this.#notifyDue();
+  }
+
+  /**
+   * Extends the lease of a task in flight every third of the lease, so a long task is not
+   * taken over by another worker while this one is still working on it; if this process dies,
+   * the heartbeat stops and the lease runs out.
+   */
+  #keepLease(row: RunRow): NodeJS.Timeout {
+    const leaseMs = this.options.leaseMs ?? 60_000;
+    const timer = setInterval(
+      () => {
+        const until = new Date(this.options.clock.now().getTime() + leaseMs).toISOString();
+        this.options.store.db
+          .updateTable("runs")
+          .set({ lease_until: until })
+          .where("tenant_id", "=", row.tenant_id)
+          .where("id", "=", row.id)
+          .where("lease_owner", "=", this.workerId)
+          .execute()
+          .catch(() => undefined); // a missed beat only shortens the lease
+      },
+      Math.max(50, leaseMs / 3),
+    );
+    timer.unref();
+    return timer;
   }
 
   async #advanceRow(
