@@ -181,13 +181,11 @@ export class Executor {
           { details: { status: row.status, waitingFor: waiting ?? null } },
         );
       }
-      return this.#advanceRow(
-        trx,
-        row,
-        snapshot,
-        { type: "signal", name, payload: payload ?? null },
-        now,
-      );
+      const event: RunEvent = { type: "signal", name, payload: payload ?? null };
+      const changes = await this.#advanceRow(trx, row, snapshot, event, now);
+      // A worker may hold a lease on this run's timer: the signal wins (the worker's late
+      // outcome fails its revision check), and the run's next task must not wait for it.
+      return { ...changes, lease_owner: null, lease_until: null };
     });
   }
 
