@@ -14,6 +14,7 @@ import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
 import type { RunTarget } from "../store/queries/resolve-run-target.js";
 import { findRunByIdempotencyKey, listRunRows } from "../store/run-rows.js";
 import { findWorkflow } from "../store/workflow-rows.js";
+import { ReadCoalescer } from "./coalesce-reads.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { Page } from "./workflow-service.js";
 import { workflowNotFound } from "./workflow-service.js";
@@ -47,6 +48,8 @@ export interface ListRunsOptions {
 
 /** Run operations. */
 export class RunService {
+  readonly #targets = new ReadCoalescer<RunTarget | undefined>();
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly executor: Executor,
@@ -62,7 +65,9 @@ export class RunService {
         "runs of the draft are always test runs (L13); leave kind out or use test",
       );
     }
-    const target = await resolveRunTarget(this.deps.store.db, ctx.tenantId, ref, selector);
+    const target = await this.#targets.get(`${ctx.tenantId}\u0000${ref}\u0000${selector}`, () =>
+      resolveRunTarget(this.deps.store.db, ctx.tenantId, ref, selector),
+    );
     if (target === undefined) throw workflowNotFound(ref);
     const { workflow } = target;
     if (kind === "production") assertAcceptsProductionRuns(workflow.key, workflow.status);
