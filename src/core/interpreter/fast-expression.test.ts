@@ -10,11 +10,22 @@ describe("fastEvaluator", () => {
     expect(fastEvaluator("a.b")?.({ a: { b: 1 } })).toEqual({ value: 1 });
     const state = { amount: 20_000, score: 10, applicant: { country: "DE" } };
     expect(fastEvaluator("amount > 10000 and score < 50")?.(state)).toEqual({ value: true });
-    expect(fastEvaluator("applicant.country in ['DE','FR','NL']")?.(state)).toEqual({ value: true });
+    expect(fastEvaluator("applicant.country in ['DE','FR','NL']")?.(state)).toEqual({
+      value: true,
+    });
     expect(fastEvaluator("score < 0 ? 'low' : 'ok'")?.(state)).toEqual({ value: "ok" });
     expect(fastEvaluator("a.b")?.({ a: [{ b: 1 }] })).toBeUndefined(); // arrays: JSONata decides
     expect(fastEvaluator("amount > 'x'")?.(state)).toBeUndefined(); // JSONata raises its own error
-    for (const text of ["$x", "a.b[0]", "$round(a)", "a & b", "{'a': 1}", "a.b.$string()"]) {
+    expect(fastEvaluator("$round(a)")?.({ a: 2.5 })).toEqual({ value: 2 }); // half to even
+    for (const text of [
+      "$x",
+      "a.b[0]",
+      "$round(a, 1)",
+      "$floor(a)",
+      "a & b",
+      "{'a': 1}",
+      "a.b.$string()",
+    ]) {
       expect(fastEvaluator(text), text).toBeUndefined();
     }
   });
@@ -24,7 +35,7 @@ describe("fastEvaluator", () => {
   const literal = fc.oneof(
     fc.constantFrom("'a'", "'b'", "''"),
     fc.integer({ min: 0, max: 3 }).map(String),
-    fc.constantFrom("0.5", "2.5", "true", "false", "null"),
+    fc.constantFrom("0.5", "2.5", "1.5", "-0.5", "true", "false", "null"),
   );
   const path = fc.array(name, { minLength: 1, maxLength: 2 }).map((parts) => parts.join("."));
   const { expression } = fc.letrec((tie) => ({
@@ -32,10 +43,21 @@ describe("fastEvaluator", () => {
       { depthSize: "small", withCrossShrink: true },
       literal,
       path,
-      fc.tuple(tie("expression"), fc.constantFrom("+", "-", "*", "/", "%", "<", "<=", ">", ">=", "=", "!=", "and", "or"), tie("expression")).map(([l, op, r]) => `(${String(l)} ${op} ${String(r)})`),
+      fc
+        .tuple(
+          tie("expression"),
+          fc.constantFrom("+", "-", "*", "/", "%", "<", "<=", ">", ">=", "=", "!=", "and", "or"),
+          tie("expression"),
+        )
+        .map(([l, op, r]) => `(${String(l)} ${op} ${String(r)})`),
       tie("expression").map((e) => `-(${String(e)})`),
-      fc.tuple(path, fc.array(literal, { maxLength: 3 })).map(([p, list]) => `${p} in [${list.join(",")}]`),
-      fc.tuple(tie("expression"), tie("expression"), tie("expression")).map(([c, t, e]) => `(${String(c)} ? ${String(t)} : ${String(e)})`),
+      tie("expression").map((e) => `$round(${String(e)})`),
+      fc
+        .tuple(path, fc.array(literal, { maxLength: 3 }))
+        .map(([p, list]) => `${p} in [${list.join(",")}]`),
+      fc
+        .tuple(tie("expression"), tie("expression"), tie("expression"))
+        .map(([c, t, e]) => `(${String(c)} ? ${String(t)} : ${String(e)})`),
     ),
   }));
   const scalar = fc.oneof(
@@ -55,10 +77,12 @@ describe("fastEvaluator", () => {
       fc.asyncProperty(expression, state, async (text, data) => {
         const fast = fastEvaluator(String(text))?.(data);
         if (fast === undefined) return;
-        const slow = await jsonata(String(text)).evaluate(data).then(
-          (result: unknown) => ({ result }),
-          (error: unknown) => ({ error }),
-        );
+        const slow = await jsonata(String(text))
+          .evaluate(data)
+          .then(
+            (result: unknown) => ({ result }),
+            (error: unknown) => ({ error }),
+          );
         expect(slow, `${String(text)} on ${JSON.stringify(data)}`).toEqual({ result: fast.value });
       }),
       { numRuns: 3000 },

@@ -55,10 +55,29 @@ export function fastEvaluator(text: string): FastEvaluator | undefined {
 }
 
 /** The keys a node may have for this compiler to understand it fully. */
-const PLAIN_KEYS = new Set(["type", "value", "position", "lhs", "rhs", "steps", "expressions", "expression", "condition", "then", "else"]);
+const PLAIN_KEYS = new Set([
+  "type",
+  "value",
+  "position",
+  "lhs",
+  "rhs",
+  "steps",
+  "expressions",
+  "expression",
+  "condition",
+  "then",
+  "else",
+  "arguments",
+  "procedure",
+]);
+
+/** Whether a node carries nothing this compiler would ignore (keys set to undefined are fine). */
+function isPlain(node: AstNode): boolean {
+  return Object.entries(node).every(([key, value]) => value === undefined || PLAIN_KEYS.has(key));
+}
 
 function compile(node: AstNode): Compiled | undefined {
-  if (Object.keys(node).some((key) => !PLAIN_KEYS.has(key))) return undefined; // predicates, stages…
+  if (!isPlain(node)) return undefined; // predicates, stages, focus…
   switch (node.type) {
     case "number":
     case "string":
@@ -69,11 +88,17 @@ function compile(node: AstNode): Compiled | undefined {
     case "binary":
       return compileBinary(node);
     case "unary":
-      return node.value === "-" && node.expression !== undefined ? negate(compile(node.expression)) : undefined;
+      return node.value === "-" && node.expression !== undefined
+        ? negate(compile(node.expression))
+        : undefined;
     case "condition":
       return compileCondition(node);
+    case "function":
+      return compileFunction(node);
     case "block": // parentheses around one expression
-      return node.expressions?.length === 1 && node.expressions[0] !== undefined ? compile(node.expressions[0]) : undefined;
+      return node.expressions?.length === 1 && node.expressions[0] !== undefined
+        ? compile(node.expressions[0])
+        : undefined;
     default:
       return undefined;
   }
@@ -84,7 +109,7 @@ function constant(value: unknown): Compiled {
 }
 
 function compilePath(steps: AstNode[]): Compiled | undefined {
-  if (steps.length === 0 || steps.some((step) => step.type !== "name" || Object.keys(step).some((key) => !PLAIN_KEYS.has(key)))) {
+  if (steps.length === 0 || steps.some((step) => step.type !== "name" || !isPlain(step))) {
     return undefined;
   }
   const names = steps.map((step) => String(step.value));
@@ -94,7 +119,9 @@ function compilePath(steps: AstNode[]): Compiled | undefined {
       if (current === null || typeof current !== "object" || Array.isArray(current)) {
         return current === undefined || typeof current !== "object" ? undefined : FALLBACK; // null, arrays: JSONata's rules
       }
-      current = Object.hasOwn(current, name) ? (current as Record<string, unknown>)[name] : undefined;
+      current = Object.hasOwn(current, name)
+        ? (current as Record<string, unknown>)[name]
+        : undefined;
       if (current === undefined) return undefined;
     }
     return current !== null && typeof current === "object" ? FALLBACK : current;
@@ -146,7 +173,9 @@ function compileBinary(node: AstNode): Compiled | undefined {
     return (state) => {
       const a = lhs(state);
       const b = rhs(state);
-      const comparable = (typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string");
+      const comparable =
+        (typeof a === "number" && typeof b === "number") ||
+        (typeof a === "string" && typeof b === "string");
       return comparable ? order(a, b) : FALLBACK;
     };
   }
@@ -156,7 +185,12 @@ function compileBinary(node: AstNode): Compiled | undefined {
 }
 
 function isPrimitive(value: unknown): value is string | number | boolean | null {
-  return value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+  return (
+    value === null ||
+    typeof value === "string" ||
+    typeof value === "number" ||
+    typeof value === "boolean"
+  );
 }
 
 function compileEquality(lhs: Compiled, rhs: Compiled, equal: boolean): Compiled {
@@ -182,7 +216,11 @@ function compileIn(lhsNode: AstNode, rhsNode: AstNode): Compiled | undefined {
   const lhs = compile(lhsNode);
   if (lhs === undefined || rhsNode.type !== "unary" || rhsNode.value !== "[") return undefined;
   const members = rhsNode.expressions ?? [];
-  if (members.some((member) => !["number", "string", "value"].includes(member.type) || Object.keys(member).some((key) => !PLAIN_KEYS.has(key)))) {
+  if (
+    members.some(
+      (member) => !["number", "string", "value"].includes(member.type) || !isPlain(member),
+    )
+  ) {
     return undefined;
   }
   const values = members.map((member) => member.value);
@@ -190,6 +228,30 @@ function compileIn(lhsNode: AstNode, rhsNode: AstNode): Compiled | undefined {
     const value = lhs(state);
     if (!isPrimitive(value)) return FALLBACK;
     return values.includes(value);
+  };
+}
+
+/** `$round(x)`: JSONata rounds half to even, and never answers -0. */
+function roundHalfToEven(value: number): number {
+  let result = Math.round(value);
+  if (Math.abs(result - value) === 0.5 && Math.abs(result % 2) === 1) result -= 1;
+  return Object.is(result, -0) ? 0 : result;
+}
+
+/** Built-in functions compiled directly: one numeric argument, JSONata's own rule. */
+const FUNCTIONS: Record<string, (value: number) => number> = { round: roundHalfToEven };
+
+function compileFunction(node: AstNode): Compiled | undefined {
+  const procedure = node.procedure as AstNode | undefined;
+  const args = node.arguments as AstNode[] | undefined;
+  const fn = procedure?.type === "variable" ? FUNCTIONS[String(procedure.value)] : undefined;
+  if (fn === undefined || args?.length !== 1 || args[0] === undefined || node.value !== "(")
+    return undefined;
+  const argument = compile(args[0]);
+  if (argument === undefined) return undefined;
+  return (state) => {
+    const value = argument(state);
+    return typeof value === "number" ? fn(value) : FALLBACK;
   };
 }
 
