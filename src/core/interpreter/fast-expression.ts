@@ -20,8 +20,8 @@ export type FastEvaluator = (state: Record<string, unknown>) => FastResult;
 
 /** Returned inside the compiled tree when JSONata must decide. */
 const FALLBACK = Symbol("fallback");
-type Value = unknown;
-type Compiled = (state: Record<string, unknown>) => Value | typeof FALLBACK;
+/** A compiled node: its value, or FALLBACK (the union is `unknown`, FALLBACK is a sentinel). */
+type Compiled = (state: Record<string, unknown>) => unknown;
 
 /** A JSONata parse-tree node, as far as this compiler reads it. */
 interface AstNode {
