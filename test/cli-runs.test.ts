@@ -443,18 +443,14 @@ describe("strata run signal and run cancel", () => {
 
   // Every `strata run signal` opens a fresh engine, which has not compiled the run's version
   // yet: it must read it inside the signal's own transaction (a regression test).
-  it(
-    "signals a run from a freshly opened engine",
-    async () => {
-      await publishedLoan();
-      const waiting = await start(REVIEW);
-      const signal = strata(["run", "signal", waiting.id, "review", "--data", '{"by":"ann"}']);
-      const outcome = await Promise.race([signal, sleep(3000).then(() => "hung")]);
-      expect(outcome).not.toBe("hung");
-      expect(outcome).toMatchObject({ code: 0 });
-    },
-    10_000,
-  );
+  it("signals a run from a freshly opened engine", async () => {
+    await publishedLoan();
+    const waiting = await start(REVIEW);
+    const signal = strata(["run", "signal", waiting.id, "review", "--data", '{"by":"ann"}']);
+    const outcome = await Promise.race([signal, sleep(3000).then(() => "hung")]);
+    expect(outcome).not.toBe("hung");
+    expect(outcome).toMatchObject({ code: 0 });
+  }, 10_000);
 });
 
 describe("the loan flow of examples/loan.yaml", () => {
