@@ -15,6 +15,7 @@ import { createServices } from "./services/strata-services.js";
 import type { StrataServices } from "./services/strata-services.js";
 import type { VersionService } from "./services/version-service.js";
 import type { RunService, StartRunInput } from "./services/run-service.js";
+import type { TokenService } from "./services/token-service.js";
 import { Worker } from "./engine/worker.js";
 import type { WorkerOptions } from "./engine/worker.js";
 import type { HandlerRegistry } from "./engine/handlers.js";
@@ -38,6 +39,9 @@ export type { CreateWorkflowInput, Page } from "./services/workflow-service.js";
 export type { OpenDraftOptions, SaveDraftInput } from "./services/draft-service.js";
 export type { PublishOptions } from "./services/publish-service.js";
 export type { StartRunInput, ListRunsOptions, VersionSelector } from "./services/run-service.js";
+export type { TokenInfo, CreatedToken, TokenIdentity } from "./services/token-service.js";
+export { ROLES, hasRole } from "./core/roles.js";
+export type { Role } from "./core/roles.js";
 export type { TaskHandler, TaskContext } from "./engine/handlers.js";
 export { PermanentTaskError } from "./engine/handlers.js";
 export type { HttpTaskOptions } from "./engine/http-handler.js";
@@ -98,6 +102,10 @@ export class Strata {
   >;
   /** The audit log: list and verify. */
   readonly audit: BoundMethods<AuditService, "list" | "verify">;
+  /** API tokens: create (shown once), list, revoke, authenticate. */
+  readonly tokens: BoundMethods<TokenService, "create" | "list" | "revoke"> & {
+    authenticate: TokenService["authenticate"];
+  };
   /** Runs: start, show, list, signal, cancel. */
   readonly runs: BoundMethods<RunService, "start" | "show" | "list" | "signal" | "cancel">;
 
@@ -129,6 +137,10 @@ export class Strata {
       "delete",
     ]);
     this.audit = bindContext(services.audit, context, ["list", "verify"]);
+    this.tokens = {
+      ...bindContext(services.tokens, context, ["create", "list", "revoke"]),
+      authenticate: (token) => services.tokens.authenticate(token),
+    };
   }
 
   /** Opens (and migrates) the database and returns the engine. */

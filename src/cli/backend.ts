@@ -9,7 +9,10 @@
 import { Strata } from "../index.js";
 
 /** The operations the CLI needs: the library facade's groups (`drafts` includes `run`). */
-export type StrataBackend = Pick<Strata, "workflows" | "drafts" | "versions" | "audit" | "runs">;
+export type StrataBackend = Pick<
+  Strata,
+  "workflows" | "drafts" | "versions" | "audit" | "runs" | "tokens"
+>;
 
 /** A backend the caller must close when the command is done, success or failure. */
 export type OpenedBackend = StrataBackend & {

@@ -12,6 +12,7 @@ import type { ServiceDeps } from "./deps.js";
 import { DraftService } from "./draft-service.js";
 import { PublishService } from "./publish-service.js";
 import { RunService } from "./run-service.js";
+import { TokenService } from "./token-service.js";
 import { VersionService } from "./version-service.js";
 import { WorkflowService } from "./workflow-service.js";
 
@@ -37,6 +38,7 @@ export interface StrataServices {
   publisher: PublishService;
   runs: RunService;
   audit: AuditService;
+  tokens: TokenService;
   /** The worker loop, once started in this process. */
   worker?: Worker;
 }
@@ -65,5 +67,6 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
     publisher: new PublishService(deps, drafts),
     runs: new RunService(deps, executor),
     audit: new AuditService(deps),
+    tokens: new TokenService(deps),
   };
 }

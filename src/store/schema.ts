@@ -102,6 +102,18 @@ export interface AuditHeadsTable {
   hash: string;
 }
 
+/** `tokens`: API credentials, stored hashed. */
+export interface TokensTable {
+  tenant_id: string;
+  id: string;
+  role: "viewer" | "operator" | "editor" | "publisher" | "admin";
+  name: string | null;
+  secret_hash: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+}
+
 /** Every table, as Kysely sees the database. */
 export interface StrataSchema {
   workflows: WorkflowsTable;
@@ -110,4 +122,5 @@ export interface StrataSchema {
   runs: RunsTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
+  tokens: TokensTable;
 }

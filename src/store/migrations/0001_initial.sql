@@ -137,3 +137,19 @@ CREATE TABLE audit_heads (
   seq       INTEGER NOT NULL,
   hash      TEXT NOT NULL
 );
+
+-- API tokens (DESIGN.md §8): a role in a tenant. Only a hash of the secret is stored; the
+-- token text is shown once, when it is created. Ids are unique across tenants, since a token
+-- names its tenant by itself.
+CREATE TABLE tokens (
+  tenant_id   TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  role        TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'editor', 'publisher', 'admin')),
+  name        TEXT,
+  secret_hash TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  created_by  TEXT NOT NULL,
+  revoked_at  TEXT,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (id)
+);

@@ -1,0 +1,80 @@
+/** `strata token create|list|revoke`: API tokens with a role in a tenant (DESIGN.md §8). */
+import type { Command } from "commander";
+import type { CreatedToken, TokenInfo } from "../../index.js";
+import type { CommandContext, CommandRunner } from "../command-runner.js";
+import { formatBlock, formatTable } from "../output.js";
+
+/** The flags of `token create`. */
+interface CreateFlags {
+  role: string;
+  name?: string;
+}
+
+/** Adds the `token` command and its subcommands to the program. */
+export function registerTokenCommands(program: Command, runner: CommandRunner): void {
+  const token = program
+    .command("token")
+    .description("API tokens for the server: a role in a tenant, shown once, stored hashed");
+  token
+    .command("create")
+    .description("create a token (its text is printed once; keep it)")
+    .requiredOption("--role <role>", "viewer | operator | editor | publisher | admin")
+    .option("--name <name>", "a label, e.g. who or what uses it")
+    .action((flags: CreateFlags, command: Command) =>
+      runner.run(command, (context) => createToken(context, flags)),
+    );
+  token
+    .command("list")
+    .description("list the tenant's tokens (never their secrets)")
+    .action((_flags: unknown, command: Command) => runner.run(command, listTokens));
+  token
+    .command("revoke <id>")
+    .description("revoke a token; it stops working at once")
+    .action((id: string, _flags: unknown, command: Command) =>
+      runner.run(command, async ({ backend, output }) => {
+        const revoked = await backend.tokens.revoke(id);
+        output.result(revoked, () => renderToken(revoked));
+      }),
+    );
+}
+
+async function createToken({ backend, output }: CommandContext, flags: CreateFlags): Promise<void> {
+  const created: CreatedToken = await backend.tokens.create({
+    role: flags.role,
+    ...(flags.name === undefined ? {} : { name: flags.name }),
+  });
+  output.result(
+    {
+      id: created.id,
+      role: created.role,
+      tenant: created.tenant,
+      name: created.name,
+      token: created.token,
+    },
+    () => `${renderToken(created)}\ntoken: ${created.token}\n(shown once: store it now)`,
+  );
+}
+
+async function listTokens({ backend, output }: CommandContext): Promise<void> {
+  const tokens = await backend.tokens.list();
+  output.result(tokens, () =>
+    tokens.length === 0
+      ? "No tokens yet: create one with `strata token create --role <role>`."
+      : formatTable(
+          ["ID", "ROLE", "NAME", "CREATED", "BY", "REVOKED"],
+          tokens.map((t) => [t.id, t.role, t.name, t.createdAt, t.createdBy, t.revokedAt]),
+        ),
+  );
+}
+
+function renderToken(token: TokenInfo): string {
+  return formatBlock([
+    ["id", token.id],
+    ["role", token.role],
+    ["tenant", token.tenant],
+    ["name", token.name],
+    ["createdAt", token.createdAt],
+    ["createdBy", token.createdBy],
+    ["revokedAt", token.revokedAt],
+  ]);
+}

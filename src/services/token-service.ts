@@ -1,0 +1,162 @@
+/**
+ * API tokens (DESIGN.md §8): created with a role in a tenant, shown once, stored as a hash,
+ * compared in constant time, revocable. A token reads `tok_<id>.<secret>`: the id finds the
+ * row (and so the tenant), the secret proves possession.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { StrataError } from "../core/errors.js";
+import { hasIdPrefix, newId } from "../core/ids.js";
+import type { Role } from "../core/roles.js";
+import { isRole } from "../core/roles.js";
+import { appendAuditEvent } from "../store/audit-rows.js";
+import type { TokensTable } from "../store/schema.js";
+import type { Selectable } from "kysely";
+import { runChange } from "./deps.js";
+import type { CallContext, ServiceDeps } from "./deps.js";
+
+/** A token as listed: never its secret. */
+export interface TokenInfo {
+  id: string;
+  role: Role;
+  tenant: string;
+  name: string | null;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+}
+
+/** A token just created: the only time its text is shown. */
+export interface CreatedToken extends TokenInfo {
+  token: string;
+}
+
+/** Who a valid token speaks for. */
+export interface TokenIdentity {
+  tokenId: string;
+  tenantId: string;
+  role: Role;
+}
+
+/** Token operations. */
+export class TokenService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** Creates a token with `role` in the caller's tenant. */
+  async create(ctx: CallContext, input: { role: string; name?: string }): Promise<CreatedToken> {
+    if (!isRole(input.role)) {
+      throw new StrataError(
+        "validation_failed",
+        `unknown role ${JSON.stringify(input.role)}; use viewer, operator, editor, publisher or admin`,
+      );
+    }
+    const role = input.role;
+    const id = newId("tok");
+    const secret = randomBytes(32).toString("base64url");
+    const row = await runChange(this.deps, async (trx, now) => {
+      const values = {
+        tenant_id: ctx.tenantId,
+        id,
+        role,
+        name: input.name ?? null,
+        secret_hash: hashSecret(secret),
+        created_at: now,
+        created_by: ctx.actor,
+        revoked_at: null,
+      };
+      await trx.insertInto("tokens").values(values).execute();
+      await appendAuditEvent(trx, this.deps.store.dialect, {
+        tenantId: ctx.tenantId,
+        actor: ctx.actor,
+        action: "token.created",
+        workflowId: null,
+        subjectId: id,
+        at: now,
+        after: { id, role, name: values.name },
+      });
+      return values;
+    });
+    return { ...toInfo(row), token: `${id}.${secret}` };
+  }
+
+  /** The tenant's tokens, oldest first, without secrets. */
+  async list(ctx: CallContext): Promise<TokenInfo[]> {
+    const rows = await this.deps.store.db
+      .selectFrom("tokens")
+      .selectAll()
+      .where("tenant_id", "=", ctx.tenantId)
+      .orderBy("id")
+      .execute();
+    return rows.map(toInfo);
+  }
+
+  /** Revokes a token; it stops working at once. */
+  async revoke(ctx: CallContext, id: string): Promise<TokenInfo> {
+    return runChange(this.deps, async (trx, now) => {
+      const row = await trx
+        .selectFrom("tokens")
+        .selectAll()
+        .where("tenant_id", "=", ctx.tenantId)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (row === undefined)
+        throw new StrataError("not_found", `no token ${id}; list them with \`strata token list\``);
+      if (row.revoked_at !== null) return toInfo(row);
+      await trx
+        .updateTable("tokens")
+        .set({ revoked_at: now })
+        .where("tenant_id", "=", ctx.tenantId)
+        .where("id", "=", id)
+        .execute();
+      await appendAuditEvent(trx, this.deps.store.dialect, {
+        tenantId: ctx.tenantId,
+        actor: ctx.actor,
+        action: "token.revoked",
+        workflowId: null,
+        subjectId: id,
+        at: now,
+        before: { id, role: row.role },
+        after: { revoked: true },
+      });
+      return toInfo({ ...row, revoked_at: now });
+    });
+  }
+
+  /** The identity a token text proves, or `unauthorized` (never saying which part was wrong). */
+  async authenticate(token: string): Promise<TokenIdentity> {
+    const dot = token.lastIndexOf(".");
+    const id = token.slice(0, dot);
+    const secret = token.slice(dot + 1);
+    const unauthorized = new StrataError(
+      "unauthorized",
+      "the token is missing, malformed, unknown or revoked; send a valid one as `Authorization: Bearer <token>`",
+    );
+    if (dot < 0 || !hasIdPrefix(id, "tok") || secret === "") throw unauthorized;
+    const row = await this.deps.store.db
+      .selectFrom("tokens")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
+    // Compare hashes in constant time even for unknown ids, so timing tells nothing.
+    const expected = Buffer.from(row?.secret_hash ?? hashSecret(""), "hex");
+    const presented = Buffer.from(hashSecret(secret), "hex");
+    if (!timingSafeEqual(expected, presented) || row === undefined || row.revoked_at !== null)
+      throw unauthorized;
+    return { tokenId: row.id, tenantId: row.tenant_id, role: row.role };
+  }
+}
+
+function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+function toInfo(row: Selectable<TokensTable>): TokenInfo {
+  return {
+    id: row.id,
+    role: row.role,
+    tenant: row.tenant_id,
+    name: row.name,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    revokedAt: row.revoked_at,
+  };
+}

@@ -1,0 +1,74 @@
+/** `strata token create|list|revoke` on a temporary SQLite file. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../src/cli/run-cli.js";
+import { Strata } from "../src/index.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "strata-cli-tokens-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function strata(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const io = {
+    stdout: { write: (text: string) => stdout.push(text) },
+    stderr: { write: (text: string) => stderr.push(text) },
+    env: {},
+    cwd: dir,
+  };
+  const code = await runCli(["--db", join(dir, "strata.db"), "--actor", "ann", ...args], io);
+  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
+}
+
+describe("strata token", () => {
+  it("creates a token shown once, lists it without its secret, and revokes it", async () => {
+    const created = await strata(
+      "token",
+      "create",
+      "--role",
+      "publisher",
+      "--tenant",
+      "acme",
+      "--name",
+      "ci",
+      "--json",
+    );
+    expect(created.code).toBe(0);
+    const token = JSON.parse(created.stdout) as {
+      id: string;
+      role: string;
+      tenant: string;
+      token: string;
+    };
+    expect(token).toMatchObject({ role: "publisher", tenant: "acme", name: "ci" });
+    const engine = await Strata.open({ database: join(dir, "strata.db") });
+    expect(await engine.tokens.authenticate(token.token)).toMatchObject({
+      tenantId: "acme",
+      role: "publisher",
+    });
+
+    const listed = await strata("token", "list", "--tenant", "acme");
+    expect(listed.stdout).toContain(token.id);
+    expect(listed.stdout).not.toContain(token.token.split(".")[1]);
+    expect((await strata("token", "list", "--json")).stdout.trim()).toBe("[]"); // other tenant
+
+    expect((await strata("token", "revoke", token.id, "--tenant", "acme")).code).toBe(0);
+    await expect(engine.tokens.authenticate(token.token)).rejects.toMatchObject({
+      code: "unauthorized",
+    });
+    await engine.close();
+  });
+
+  it("refuses an unknown role", async () => {
+    const result = await strata("token", "create", "--role", "root");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error\[validation_failed\]: unknown role "root"/);
+  });
+});
