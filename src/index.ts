@@ -203,10 +203,9 @@ export class Strata {
     return this.services.deps.store;
   }
 
-  /** Closes the database if this instance opened it. */
+  /** Stops the worker loop, and closes the database if this instance opened it. */
   async close(): Promise<void> {
-    if (!this.owner) return;
     await this.stopWorker();
-    await this.services.deps.store.close();
+    if (this.owner) await this.services.deps.store.close();
   }
 }

@@ -297,6 +297,15 @@ describe.each(DIALECTS)("runs on %s", (dialect) => {
     expect((await strata.runs.list()).items).toHaveLength(1);
   });
 
+  it("answers concurrent starts with one idempotency key with one run", async () => {
+    await publish("loan", loan);
+    const input = { amount: 1, applicant: applicant("NL") };
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => strata.runs.start("loan", { input, idempotencyKey: "same" })),
+    );
+    expect(new Set(runs.map((r) => r.id)).size).toBe(1);
+  });
+
   it("commits many concurrent starts together (group commit) without losing one", async () => {
     await publish("loan", loan);
     const runs = await Promise.all(

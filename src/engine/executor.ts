@@ -10,7 +10,7 @@ import type { ValidateFunction } from "ajv/dist/2020.js";
 import { compileInputSchema } from "../core/definition/input-schema.js";
 import type { Definition } from "../core/definition/definition.js";
 import type { Clock } from "../core/clock.js";
-import { StrataError } from "../core/errors.js";
+import { StrataError, coerceError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import {
   advance,
@@ -50,6 +50,8 @@ export interface ExecutorOptions {
   leaseMs?: number;
   /** Identifies this process's leases. */
   workerId?: string;
+  /** Told about unexpected failures while running due work (default: printed to stderr). */
+  onError?: (error: unknown) => void;
 }
 
 /** A worker's change to one run, applied only if the run is still as it was claimed. */
@@ -99,6 +101,7 @@ export class Executor {
   readonly #dueListeners = new Set<() => void>();
 
   constructor(private readonly options: ExecutorOptions) {
+    this.options = { onError: (error) => console.error("strata worker:", error), ...options };
     this.workerId = options.workerId ?? newId("run").replace("run_", "worker_");
     this.#inserts = new GroupCommit((rows) =>
       options.store.transaction(async (trx) => {
@@ -238,13 +241,52 @@ export class Executor {
         handlers: [...this.options.handlers.names()],
       }),
     );
-    await Promise.all(claimed.map((row) => this.#process(row)));
+    // Each run on its own: one that throws must not end the round while others still work.
+    await Promise.allSettled(
+      claimed.map((row) =>
+        this.#process(row).catch((error: unknown) => this.#failStuck(row, error)),
+      ),
+    );
     return claimed.length;
+  }
+
+  /**
+   * A run whose step threw (not an expression failure, which the interpreter records, but
+   * something unexpected) would otherwise be claimed again every lease, its task called again
+   * each time. It fails instead, with the cause, and the error is reported.
+   */
+  async #failStuck(row: RunRow, error: unknown): Promise<void> {
+    this.options.onError?.(error);
+    const at = this.options.clock.now().toISOString();
+    const failure = {
+      code: "internal",
+      message: `the engine could not continue this run: ${coerceError(error).message}`,
+    };
+    await updateRunAtRev(
+      this.options.store.db,
+      row.tenant_id,
+      row.id,
+      row.rev,
+      {
+        status: "failed",
+        error: JSON.stringify(failure),
+        due_at: null,
+        wait_signal: null,
+        task_handler: null,
+        lease_owner: null,
+        lease_until: null,
+        ended_at: at,
+        updated_at: at,
+      },
+      this.workerId,
+    ).catch((second: unknown) => this.options.onError?.(second));
   }
 
   async #process(row: RunRow): Promise<void> {
     const snapshot = JSON.parse(row.snapshot) as RunSnapshot;
     const pending = snapshot.pending;
+    // Compile before calling a handler: a run that cannot continue fails before its effect.
+    await this.#compileRow(this.options.store.db, row);
     let event: RunEvent;
     if (pending?.type === "task") {
       const controller = new AbortController();

@@ -30,6 +30,12 @@ export function createHttpHandler(options: HttpTaskOptions = {}): TaskHandler {
   return async (input: unknown, ctx: TaskContext): Promise<unknown> => {
     const request = parseInput(input);
     const url = new URL(request.url);
+    if (url.username !== "" || url.password !== "") {
+      throw new PermanentTaskError(
+        "the http task does not send credentials in URLs; use headers",
+        "http_input_invalid",
+      );
+    }
     if (!allowed.has(url.host.toLowerCase()) && !allowed.has(url.hostname.toLowerCase())) {
       throw new PermanentTaskError(
         `host ${url.host} is not on the http task's allow-list; add it to the configuration (http.allowedHosts)`,
@@ -39,10 +45,11 @@ export function createHttpHandler(options: HttpTaskOptions = {}): TaskHandler {
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
     const response = await fetch(url, {
       method: request.method ?? "POST",
+      // The engine's idempotency key wins over a header of the same name in the definition.
       headers: {
         "content-type": "application/json",
-        "idempotency-key": ctx.idempotencyKey,
         ...request.headers,
+        "idempotency-key": ctx.idempotencyKey,
       },
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       signal,

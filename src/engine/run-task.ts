@@ -5,6 +5,9 @@ import { toJsonValue } from "../core/interpreter/index.js";
 import { PermanentTaskError } from "./handlers.js";
 import type { HandlerRegistry } from "./handlers.js";
 
+/** The longest delay Node's timers hold (publish refuses longer task timeouts). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The longest an attempt may take when its node sets no `timeout` (5 minutes). */
 export const DEFAULT_TASK_TIMEOUT_MS = 5 * 60_000;
 
@@ -26,9 +29,10 @@ export async function runTask(
       true,
     );
   }
-  const timeoutMs = task.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
-  const signal = AbortSignal.any([cancelled, AbortSignal.timeout(timeoutMs)]);
+  const timeoutMs = Math.min(task.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS, MAX_TIMER_MS);
+  let signal: AbortSignal = cancelled;
   try {
+    signal = AbortSignal.any([cancelled, AbortSignal.timeout(timeoutMs)]);
     const result = await Promise.race([
       handler(task.input, {
         idempotencyKey: task.idempotencyKey,

@@ -49,7 +49,7 @@ export class Worker {
       try {
         claimed = await this.executor.runDue(this.options.batch ?? 32);
       } catch (error) {
-        this.options.onError?.(error);
+        (this.options.onError ?? ((e: unknown) => console.error("strata worker:", e)))(error);
       }
       if (claimed === 0 && this.#running) await this.#sleep(this.options.pollMs ?? 200);
     }

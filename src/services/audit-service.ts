@@ -41,8 +41,10 @@ export class AuditService {
   /** Recomputes the tenant's whole chain and names the first event that does not fit. */
   async verify(ctx: CallContext): Promise<ChainVerdict> {
     const db = this.deps.store.db;
-    const events = await listAuditRows(db, ctx.tenantId);
+    // The head first, then the events up to it: events appended meanwhile are not yet part
+    // of the chain being checked, and would otherwise look like a removed tail.
     const head = await readAuditHead(db, ctx.tenantId);
+    const events = await listAuditRows(db, ctx.tenantId, { uptoSeq: head?.seq ?? 0 });
     return verifyChain(events, head);
   }
 }

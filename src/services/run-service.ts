@@ -13,6 +13,7 @@ import { toRun } from "../engine/run-record.js";
 import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
 import type { RunTarget } from "../store/queries/resolve-run-target.js";
 import { findRunByIdempotencyKey, listRunRows } from "../store/run-rows.js";
+import { isUniqueViolation } from "../store/store.js";
 import { findWorkflow } from "../store/workflow-rows.js";
 import { ReadCoalescer } from "./coalesce-reads.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
@@ -84,7 +85,7 @@ export class RunService {
         return sameRequestOrFail(earlier, requestHash, request.idempotencyKey);
     }
     const version = checkTarget(workflow.key, selector, target.version);
-    return this.executor.start({
+    const started = this.executor.start({
       tenantId: ctx.tenantId,
       actor: ctx.actor,
       workflowId: workflow.id,
@@ -95,6 +96,21 @@ export class RunService {
       routingKey: request.routingKey ?? null,
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash,
+    });
+    const key = request.idempotencyKey;
+    if (key === undefined || requestHash === null) return started;
+    // Two starts with one key at once both miss the lookup above; the database lets only one
+    // in, and the other answers with that run (or idempotency_key_reused).
+    return started.catch(async (error: unknown) => {
+      if (!isUniqueViolation(error)) throw error;
+      const earlier = await findRunByIdempotencyKey(
+        this.deps.store.db,
+        ctx.tenantId,
+        workflow.id,
+        key,
+      );
+      if (earlier === undefined) throw error;
+      return sameRequestOrFail(earlier, requestHash, key);
     });
   }
 

@@ -101,12 +101,15 @@ export class TokenService {
       if (row === undefined)
         throw new StrataError("not_found", `no token ${id}; list them with \`strata token list\``);
       if (row.revoked_at !== null) return toInfo(row);
-      await trx
+      // Only the revoke that flips it writes the event (two at once on PostgreSQL: one wins).
+      const flipped = await trx
         .updateTable("tokens")
         .set({ revoked_at: now })
         .where("tenant_id", "=", ctx.tenantId)
         .where("id", "=", id)
-        .execute();
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      if (flipped.numUpdatedRows === 0n) return toInfo({ ...row, revoked_at: now });
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,

@@ -107,7 +107,7 @@ export function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
 export async function listAuditRows(
   q: Executor,
   tenantId: string,
-  options: { workflowId?: string; afterSeq?: number; limit?: number } = {},
+  options: { workflowId?: string; afterSeq?: number; uptoSeq?: number; limit?: number } = {},
 ): Promise<AuditEvent[]> {
   const rows = await q
     .selectFrom("audit_events")
@@ -117,6 +117,7 @@ export async function listAuditRows(
       qb.where("workflow_id", "=", options.workflowId ?? ""),
     )
     .$if(options.afterSeq !== undefined, (qb) => qb.where("seq", ">", options.afterSeq ?? 0))
+    .$if(options.uptoSeq !== undefined, (qb) => qb.where("seq", "<=", options.uptoSeq ?? 0))
     .orderBy("seq")
     .$if(options.limit !== undefined, (qb) => qb.limit(options.limit ?? 0))
     .execute();

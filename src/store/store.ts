@@ -39,6 +39,10 @@ export function redactUrl(location: string): string {
   try {
     const url = new URL(location);
     if (url.password !== "") url.password = "***";
+    // pg also reads secrets from the query string.
+    for (const name of ["password", "sslpassword", "sslkey"]) {
+      if (url.searchParams.has(name)) url.searchParams.set(name, "***");
+    }
     return url.toString();
   } catch {
     return "postgres://…";

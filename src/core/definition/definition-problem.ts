@@ -13,7 +13,8 @@ export type ProblemCode =
   | "no_terminal_path"
   | "expression_invalid"
   | "input_schema_invalid"
-  | "unknown_handler";
+  | "unknown_handler"
+  | "duration_out_of_range";
 
 /** A validation problem, reported with its node and field (DESIGN.md §4). */
 export interface DefinitionProblem {

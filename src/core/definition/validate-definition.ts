@@ -9,6 +9,7 @@ import { BUILTIN_HANDLERS } from "./definition.js";
 import type { Definition } from "./definition.js";
 import { problemAt } from "./definition-problem.js";
 import type { DefinitionProblem } from "./definition-problem.js";
+import { durationProblems } from "./duration-problems.js";
 import { expressionProblems } from "./expression-problems.js";
 import { graphProblems } from "./graph-problems.js";
 import { inputSchemaProblems } from "./input-schema.js";
@@ -40,6 +41,7 @@ export function validateDefinition(
     ...graphProblems(def),
     ...expressionProblems(def),
     ...inputSchemaProblems(def),
+    ...durationProblems(def),
     ...(options.handlers === undefined ? [] : handlerProblems(def, options.handlers)),
   ];
 }

@@ -1,0 +1,101 @@
+/**
+ * The HTTP API (DESIGN.md §7, §8): `createApp(deps)` builds a Fastify app over the services,
+ * for `strata serve` and for tests that drive it in-process with `inject`. Later capabilities
+ * (routing, replay, the console) add their route files to {@link ROUTES}.
+ */
+import helmet from "@fastify/helmet";
+import swagger from "@fastify/swagger";
+import { Ajv } from "ajv";
+import Fastify from "fastify";
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import type { StrataServices } from "../services/strata-services.js";
+import { PROBLEM_TYPE, toProblem } from "./problem.js";
+import { adminRoutes } from "./routes/admin.js";
+import { draftRoutes } from "./routes/drafts.js";
+import { runRoutes } from "./routes/runs.js";
+import { versionRoutes } from "./routes/versions.js";
+import { workflowRoutes } from "./routes/workflows.js";
+
+/** Every route file. */
+const ROUTES = [workflowRoutes, draftRoutes, versionRoutes, runRoutes, adminRoutes];
+
+/** What the app needs. */
+export interface AppDeps {
+  services: StrataServices;
+  /** The largest request body, in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Fastify's logger option (pino); off by default in tests. */
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** The package version, shown in the OpenAPI document. */
+const VERSION = "0.1.0";
+
+/**
+ * Bodies are validated strictly (a wrong type or an unknown field is a 400, never coerced or
+ * dropped); query strings and path parameters arrive as text, so numbers are coerced there.
+ */
+function validatorCompiler() {
+  const strict = new Ajv({
+    allErrors: true,
+    strict: false,
+    coerceTypes: false,
+    removeAdditional: false,
+  });
+  const coercing = new Ajv({
+    allErrors: true,
+    strict: false,
+    coerceTypes: true,
+    removeAdditional: false,
+  });
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === "body" ? strict : coercing).compile(schema);
+}
+
+/** Builds the app; call `ready()` (or `listen`) before use. */
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    // Fastify's request log line has method, URL and addresses, never headers: the
+    // Authorization header (a token) is not logged.
+  });
+  app.setValidatorCompiler(validatorCompiler());
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) request.log.error({ err: error }, "request failed");
+    void reply.code(problem.status).type(PROBLEM_TYPE).send(problem);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .code(404)
+      .type(PROBLEM_TYPE)
+      .send({
+        type: "urn:strata:problem:not_found",
+        title: "not found",
+        status: 404,
+        code: "not_found",
+        detail: `no route ${request.method} ${request.url}; see /openapi.json`,
+      });
+  });
+  await app.register(helmet, { global: true });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Strata API",
+        version: VERSION,
+        description:
+          "Workflows with drafts, immutable numbered versions, durable runs and an audit log.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+  for (const routes of ROUTES) routes(app, deps.services);
+  app.get("/healthz", { schema: { hide: true } }, async () => {
+    await deps.services.deps.store.db.selectFrom("workflows").select("id").limit(1).execute();
+    return { status: "ok" };
+  });
+  app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
+  return app;
+}

@@ -1,0 +1,73 @@
+/** `/v1/audit` and `/v1/tokens`. */
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import type { StrataServices } from "../../services/strata-services.js";
+import { addRoute } from "../route.js";
+import { closed } from "./schemas.js";
+
+/** Registers the audit and token routes. */
+export function adminRoutes(app: FastifyInstance, services: StrataServices): void {
+  addRoute(app, services, {
+    method: "GET",
+    url: "/v1/audit",
+    role: "viewer",
+    tags: ["audit"],
+    errors: ["not_found"],
+    summary: "Audit events in chain order",
+    querystring: closed({
+      workflow: Type.Optional(Type.String({ maxLength: 100 })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      cursor: Type.Optional(Type.String({ maxLength: 50 })),
+    }),
+    handler: ({ identity, query }) =>
+      services.audit.list(
+        identity,
+        query as { workflow?: string; limit?: number; cursor?: string },
+      ),
+  });
+  addRoute(app, services, {
+    method: "GET",
+    url: "/v1/audit/verify",
+    role: "viewer",
+    tags: ["audit"],
+    errors: [],
+    summary: "Recompute the audit chain",
+    handler: ({ identity }) => services.audit.verify(identity),
+  });
+  addRoute(app, services, {
+    method: "POST",
+    url: "/v1/tokens",
+    role: "admin",
+    tags: ["tokens"],
+    status: 201,
+    errors: [],
+    summary: "Create a token in the caller's tenant (its text is returned once)",
+    body: closed({
+      role: Type.Union(
+        ["viewer", "operator", "editor", "publisher", "admin"].map((r) => Type.Literal(r)),
+      ),
+      name: Type.Optional(Type.String({ maxLength: 200 })),
+    }),
+    handler: ({ identity, body }) =>
+      services.tokens.create(identity, body as { role: string; name?: string }),
+  });
+  addRoute(app, services, {
+    method: "GET",
+    url: "/v1/tokens",
+    role: "admin",
+    tags: ["tokens"],
+    errors: [],
+    summary: "List the tenant's tokens (never their secrets)",
+    handler: ({ identity }) => services.tokens.list(identity),
+  });
+  addRoute(app, services, {
+    method: "DELETE",
+    url: "/v1/tokens/:id",
+    role: "admin",
+    tags: ["tokens"],
+    errors: ["not_found"],
+    summary: "Revoke a token",
+    params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
+    handler: ({ identity, params }) => services.tokens.revoke(identity, params.id ?? ""),
+  });
+}

@@ -1,0 +1,184 @@
+/**
+ * The draft: `/{wf}/draft` (POST open, GET, PUT save, DELETE discard), `/draft/revert`,
+ * `/draft/publish`, `/draft/runs`. The draft's revision travels as its `ETag`; a save or a
+ * publish names the revision it edits with `If-Match` (a stale one is 412 `revision_mismatch`).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import { StrataError } from "../../core/errors.js";
+import type { Draft } from "../../core/model.js";
+import type { StrataServices } from "../../services/strata-services.js";
+import { addRoute } from "../route.js";
+import { Definition, WorkflowParams, closed } from "./schemas.js";
+
+/** The revision an `If-Match` header names (`"3"`, `W/"3"` or `3`), if any. */
+export function ifMatchRevision(request: FastifyRequest): number | undefined {
+  const header = request.headers["if-match"];
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
+  if (match?.[1] === undefined) {
+    throw new StrataError(
+      "validation_failed",
+      `If-Match must name a draft revision such as "3", not ${header}`,
+    );
+  }
+  return Number(match[1]);
+}
+
+function requireRevision(request: FastifyRequest, fromBody?: number): number {
+  const revision = ifMatchRevision(request) ?? fromBody;
+  if (revision === undefined) {
+    throw new StrataError(
+      "validation_failed",
+      "name the draft revision you edit with If-Match (its ETag), so two editors never overwrite each other",
+    );
+  }
+  return revision;
+}
+
+function withEtag(reply: FastifyReply, draft: Draft): Draft {
+  void reply.header("etag", `"${draft.revision}"`);
+  return draft;
+}
+
+/** Registers the draft routes. */
+export function draftRoutes(app: FastifyInstance, services: StrataServices): void {
+  const tags = ["drafts"];
+  const params = WorkflowParams;
+  addRoute(app, services, {
+    method: "POST",
+    url: "/v1/workflows/:wf/draft",
+    role: "editor",
+    tags,
+    status: 201,
+    params,
+    summary: "Open the draft from the live version or version `from`",
+    errors: ["not_found", "draft_exists", "all_versions_retired"],
+    body: Type.Optional(closed({ from: Type.Optional(Type.Integer({ minimum: 1 })) })),
+    handler: async ({ identity, params: p, body, reply }) =>
+      withEtag(
+        reply,
+        await services.drafts.open(identity, p.wf ?? "", (body ?? {}) as { from?: number }),
+      ),
+  });
+  addRoute(app, services, {
+    method: "GET",
+    url: "/v1/workflows/:wf/draft",
+    role: "viewer",
+    tags,
+    params,
+    summary: "Show the draft with its validation problems",
+    errors: ["not_found"],
+    handler: async ({ identity, params: p, reply }) =>
+      withEtag(reply, await services.drafts.show(identity, p.wf ?? "")),
+  });
+  addRoute(app, services, {
+    method: "PUT",
+    url: "/v1/workflows/:wf/draft",
+    role: "editor",
+    tags,
+    params,
+    summary: "Save the draft (If-Match: its revision)",
+    errors: ["not_found", "revision_mismatch", "version_immutable", "payload_too_large"],
+    body: closed({ definition: Definition }),
+    handler: async ({ identity, params: p, body, request, reply }) => {
+      const revision = requireRevision(request);
+      const { definition } = body as { definition: unknown };
+      return withEtag(
+        reply,
+        await services.drafts.save(identity, p.wf ?? "", { definition, revision }),
+      );
+    },
+  });
+  addRoute(app, services, {
+    method: "DELETE",
+    url: "/v1/workflows/:wf/draft",
+    role: "editor",
+    tags,
+    params,
+    status: 204,
+    summary: "Discard the draft",
+    errors: ["not_found", "revision_mismatch"],
+    handler: ({ identity, params: p, request }) => {
+      const revision = ifMatchRevision(request);
+      return services.drafts.discard(
+        identity,
+        p.wf ?? "",
+        revision === undefined ? {} : { revision },
+      );
+    },
+  });
+  addRoute(app, services, {
+    method: "POST",
+    url: "/v1/workflows/:wf/draft/revert",
+    role: "editor",
+    tags,
+    params,
+    summary: "Reset the draft to the live version",
+    errors: ["not_found", "no_live_version", "revision_mismatch"],
+    handler: async ({ identity, params: p, request, reply }) => {
+      const revision = ifMatchRevision(request);
+      return withEtag(
+        reply,
+        await services.drafts.revert(
+          identity,
+          p.wf ?? "",
+          revision === undefined ? {} : { revision },
+        ),
+      );
+    },
+  });
+  addRoute(app, services, {
+    method: "POST",
+    url: "/v1/workflows/:wf/draft/publish",
+    role: "publisher",
+    tags,
+    params,
+    status: 201,
+    summary: "Publish the reviewed revision (If-Match or `revision`) as the next version",
+    errors: ["not_found", "revision_mismatch", "definition_invalid", "no_changes"],
+    body: Type.Optional(
+      closed({
+        revision: Type.Optional(Type.Integer({ minimum: 1 })),
+        description: Type.Optional(Type.String({ maxLength: 2000 })),
+        activate: Type.Optional(Type.Boolean()),
+        retirePrevious: Type.Optional(Type.Boolean()),
+      }),
+    ),
+    handler: ({ identity, params: p, body, request }) => {
+      const options = (body ?? {}) as {
+        revision?: number;
+        description?: string;
+        activate?: boolean;
+        retirePrevious?: boolean;
+      };
+      return services.publisher.publish(identity, p.wf ?? "", {
+        ...options,
+        revision: requireRevision(request, options.revision),
+      });
+    },
+  });
+  addRoute(app, services, {
+    method: "POST",
+    url: "/v1/workflows/:wf/draft/runs",
+    role: "editor",
+    tags: ["runs"],
+    params,
+    status: 201,
+    summary: "Start a test run of the draft",
+    errors: ["not_found", "input_invalid"],
+    body: closed({
+      input: Type.Unknown(),
+      routingKey: Type.Optional(Type.String({ maxLength: 200 })),
+    }),
+    handler: ({ identity, params: p, body }) => {
+      const { input, routingKey } = body as { input: unknown; routingKey?: string };
+      return services.runs.start(identity, p.wf ?? "", {
+        input,
+        version: "draft",
+        kind: "test",
+        ...(routingKey === undefined ? {} : { routingKey }),
+      });
+    },
+  });
+}

@@ -1,0 +1,34 @@
+/** TypeBox schemas shared by the routes. */
+import { Type } from "typebox";
+
+/** `{wf}`: a workflow's id or key. */
+export const WorkflowParams = Type.Object({ wf: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** `{wf}/versions/{n}`. */
+export const VersionParams = Type.Object({
+  wf: Type.String({ minLength: 1, maxLength: 100 }),
+  n: Type.Integer({ minimum: 1 }),
+});
+
+/** A definition as a JSON object (DESIGN.md §4); checked in full at publish. */
+export const Definition = Type.Object(
+  {},
+  {
+    additionalProperties: true,
+    description: "a workflow definition (schema/definition.schema.json)",
+  },
+);
+
+/** Cursor pagination. */
+export const PageQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Closed objects: unknown fields are refused, not ignored. */
+export function closed<T extends Record<string, import("typebox").TSchema>>(properties: T) {
+  return Type.Object(properties, { additionalProperties: false });
+}
