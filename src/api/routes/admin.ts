@@ -22,7 +22,7 @@ export function adminRoutes(app: FastifyInstance, services: StrataServices): voi
     handler: ({ identity, query }) =>
       services.audit.list(
         identity,
-        query as { workflow?: string; limit?: number; cursor?: string },
+        query,
       ),
   });
   addRoute(app, services, {

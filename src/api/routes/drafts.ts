@@ -58,7 +58,7 @@ export function draftRoutes(app: FastifyInstance, services: StrataServices): voi
     handler: async ({ identity, params: p, body, reply }) =>
       withEtag(
         reply,
-        await services.drafts.open(identity, p.wf ?? "", (body ?? {}) as { from?: number }),
+        await services.drafts.open(identity, p.wf ?? "", (body ?? {})),
       ),
   });
   addRoute(app, services, {

@@ -1,5 +1,6 @@
 /** TypeBox schemas shared by the routes. */
 import { Type } from "typebox";
+import type { TSchema } from "typebox";
 
 /** `{wf}`: a workflow's id or key. */
 export const WorkflowParams = Type.Object({ wf: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -29,6 +30,6 @@ export const PageQuery = Type.Object(
 );
 
 /** Closed objects: unknown fields are refused, not ignored. */
-export function closed<T extends Record<string, import("typebox").TSchema>>(properties: T) {
+export function closed<T extends Record<string, TSchema>>(properties: T) {
   return Type.Object(properties, { additionalProperties: false });
 }

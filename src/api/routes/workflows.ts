@@ -17,7 +17,7 @@ export function workflowRoutes(app: FastifyInstance, services: StrataServices): 
     errors: [],
     querystring: PageQuery,
     handler: ({ identity, query }) =>
-      services.workflows.list(identity, query as { limit?: number; cursor?: string }),
+      services.workflows.list(identity, query),
   });
   addRoute(app, services, {
     method: "POST",
