@@ -271,6 +271,23 @@ describe.each(DIALECTS)("runs on %s", (dialect) => {
     await expectCode(strata.versions.delete("loan", 1), "version_has_runs");
   });
 
+  it("keeps a draft's test runs off the version the draft becomes", async () => {
+    await strata.workflows.create({ key: "flow", definition: taskAndWait });
+    const test = await strata.drafts.run("flow", { input: {} });
+    expect(test).toMatchObject({ kind: "test", versionNumber: null });
+    const v1 = await strata.drafts.publish("flow");
+    expect(v1).toMatchObject({
+      runCounts: { production: {}, test: {} },
+      openRuns: 0,
+      drained: true,
+    });
+    await drain(); // the draft run still runs, on the definition it started with
+    expect((await strata.runs.show(test.id)).status).toBe("waiting");
+    await strata.workflows.deactivate("flow");
+    await strata.versions.retire("flow", 1);
+    await strata.versions.delete("flow", 1); // no runs of v1 itself
+  });
+
   it("ends a runaway loop at the step limit", async () => {
     await publish("loop", {
       start: "spin",

@@ -149,7 +149,8 @@ export class Executor {
       tenant_id: request.tenantId,
       id: runId,
       workflow_id: request.workflowId,
-      version_id: request.version.id,
+      version_id: request.version.number === null ? null : request.version.id,
+      draft_id: request.version.number === null ? request.version.id : null,
       version_number: request.version.number,
       kind: request.kind,
       input: JSON.stringify(step.snapshot.input),
@@ -356,7 +357,7 @@ export class Executor {
     const compiled = await this.#compileRow(q, row);
     const env = this.#env(
       row.id,
-      { id: row.version_id, number: row.version_number },
+      { id: row.version_id ?? row.draft_id ?? "", number: row.version_number },
       row.kind,
       now,
     );
@@ -414,7 +415,7 @@ export class Executor {
     if (cached !== undefined) return cached;
     if (row.draft_definition !== null)
       return this.#compile({ hash: row.definition_hash, definition: row.draft_definition });
-    const version = await findVersionById(q, row.tenant_id, row.version_id);
+    const version = await findVersionById(q, row.tenant_id, row.version_id ?? "");
     if (version === undefined)
       throw new StrataError("internal", `the version of run ${row.id} is missing`);
     return this.#compile(version);

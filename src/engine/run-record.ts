@@ -66,7 +66,7 @@ export function toRun(row: RunRow, parts?: ParsedParts): Run {
   return {
     id: row.id,
     workflowId: row.workflow_id,
-    versionId: row.version_id,
+    versionId: row.version_id ?? row.draft_id ?? "",
     versionNumber: row.version_number,
     kind: row.kind,
     status: row.status,

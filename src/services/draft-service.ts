@@ -8,7 +8,7 @@ import { appendAuditEvent } from "../store/audit-rows.js";
 import { resolveLatestVersion } from "../store/queries/resolve-latest-version.js";
 import type { StoreTransaction } from "../store/store.js";
 import {
-  deleteRunsOfVersion,
+  deleteRunsOfDraft,
   deleteVersionRow,
   findDraft,
   findVersionById,
@@ -175,7 +175,7 @@ export class DraftService {
     await runChange(this.deps, async (trx, now) => {
       const { workflow, draft } = await this.lockDraft(trx, ctx, ref, options.revision);
       // A draft's runs are all tests of a definition that is going away: they go with it.
-      const testRuns = await deleteRunsOfVersion(trx, ctx.tenantId, draft.id);
+      const testRuns = await deleteRunsOfDraft(trx, ctx.tenantId, draft.id);
       await deleteVersionRow(trx, ctx.tenantId, draft.id);
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,

@@ -16,6 +16,7 @@ const RUN_COLUMNS = [
   "id",
   "workflow_id",
   "version_id",
+  "draft_id",
   "version_number",
   "kind",
   "status",

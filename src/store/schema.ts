@@ -52,7 +52,8 @@ export interface RunsTable {
   tenant_id: string;
   id: string;
   workflow_id: string;
-  version_id: string;
+  version_id: string | null;
+  draft_id: string | null;
   version_number: number | null;
   kind: "production" | "test";
   status: "running" | "waiting" | "completed" | "failed" | "cancelled";

@@ -223,19 +223,19 @@ export async function countRunsByVersion(
     .where("version_id", "in", versionIds)
     .groupBy(["version_id", "kind", "status"])
     .execute();
-  return rows.map((row) => ({ ...row, count: Number(row.count) }));
+  return rows.map((row) => ({ ...row, version_id: row.version_id ?? "", count: Number(row.count) }));
 }
 
-/** Deletes every run of a version (a discarded draft's test runs); returns how many. */
-export async function deleteRunsOfVersion(
+/** Deletes the test runs of a draft (when it is discarded); returns how many. */
+export async function deleteRunsOfDraft(
   trx: StoreTransaction,
   tenantId: string,
-  versionId: string,
+  draftId: string,
 ): Promise<number> {
   const result = await trx
     .deleteFrom("runs")
     .where("tenant_id", "=", tenantId)
-    .where("version_id", "=", versionId)
+    .where("draft_id", "=", draftId)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -19,11 +19,7 @@ export function adminRoutes(app: FastifyInstance, services: StrataServices): voi
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
       cursor: Type.Optional(Type.String({ maxLength: 50 })),
     }),
-    handler: ({ identity, query }) =>
-      services.audit.list(
-        identity,
-        query,
-      ),
+    handler: ({ identity, query }) => services.audit.list(identity, query),
   });
   addRoute(app, services, {
     method: "GET",

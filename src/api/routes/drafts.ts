@@ -56,10 +56,7 @@ export function draftRoutes(app: FastifyInstance, services: StrataServices): voi
     errors: ["not_found", "draft_exists", "all_versions_retired"],
     body: Type.Optional(closed({ from: Type.Optional(Type.Integer({ minimum: 1 })) })),
     handler: async ({ identity, params: p, body, reply }) =>
-      withEtag(
-        reply,
-        await services.drafts.open(identity, p.wf ?? "", (body ?? {})),
-      ),
+      withEtag(reply, await services.drafts.open(identity, p.wf ?? "", body ?? {})),
   });
   addRoute(app, services, {
     method: "GET",

@@ -16,8 +16,7 @@ export function workflowRoutes(app: FastifyInstance, services: StrataServices): 
     summary: "List workflows",
     errors: [],
     querystring: PageQuery,
-    handler: ({ identity, query }) =>
-      services.workflows.list(identity, query),
+    handler: ({ identity, query }) => services.workflows.list(identity, query),
   });
   addRoute(app, services, {
     method: "POST",

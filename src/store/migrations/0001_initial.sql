@@ -62,13 +62,15 @@ CREATE TABLE live_routes (
 );
 
 -- Runs, bound to their version for life (L12). The foreign key makes L10 (no delete of a
--- version with runs) hold in the database too. A draft's test runs point at the draft row and
--- carry the definition they ran (`draft_definition`), since the draft keeps changing.
+-- version with runs) hold in the database too. A draft's test runs have no version: they name
+-- the draft (`draft_id`, no foreign key) and carry the definition they ran
+-- (`draft_definition`), since the draft keeps changing and becomes a version when published.
 CREATE TABLE runs (
   tenant_id        TEXT NOT NULL,
   id               TEXT NOT NULL,
   workflow_id      TEXT NOT NULL,
-  version_id       TEXT NOT NULL,
+  version_id       TEXT,
+  draft_id         TEXT,
   version_number   INTEGER,
   kind             TEXT NOT NULL CHECK (kind IN ('production', 'test')),
   status           TEXT NOT NULL CHECK (status IN ('running', 'waiting', 'completed', 'failed', 'cancelled')),
@@ -102,8 +104,11 @@ CREATE TABLE runs (
   ended_at         TEXT,
   PRIMARY KEY (tenant_id, id),
   FOREIGN KEY (tenant_id, workflow_id) REFERENCES workflows (tenant_id, id),
-  FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id)
+  FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id),
+  CHECK ((version_id IS NOT NULL AND draft_id IS NULL)
+      OR (version_id IS NULL AND draft_id IS NOT NULL AND draft_definition IS NOT NULL AND kind = 'test'))
 );
+CREATE INDEX runs_of_draft ON runs (tenant_id, draft_id) WHERE draft_id IS NOT NULL;
 CREATE INDEX runs_by_version ON runs (tenant_id, version_id, kind, status);
 CREATE INDEX runs_by_workflow ON runs (tenant_id, workflow_id, created_at);
 CREATE INDEX runs_by_time ON runs (tenant_id, created_at);
