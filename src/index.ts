@@ -198,6 +198,11 @@ export class Strata {
     return new Strata(this.services, false, { ...this.context, ...context });
   }
 
+  /** The service layer under this facade (for the HTTP server and tools). */
+  get serviceLayer(): StrataServices {
+    return this.services;
+  }
+
   /** The underlying store (for tools and tests). */
   get store(): Store {
     return this.services.deps.store;

@@ -11,6 +11,7 @@ import { registerDraftCommands } from "./commands/draft.js";
 import { registerPublishCommand } from "./commands/publish.js";
 import { registerRunCommands } from "./commands/run.js";
 import { registerVersionCommands } from "./commands/versions.js";
+import { registerServeCommand } from "./commands/serve.js";
 import { registerTokenCommands } from "./commands/token.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { registerWorkflowCommands } from "./commands/workflow.js";
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo, runner: CommandRunner): Command {
   registerRunCommands(program, runner);
   registerWorkerCommand(program, runner);
   registerTokenCommands(program, runner);
+  registerServeCommand(program, runner);
   // exitOverride is not inherited by commands created before it is set, so set it on all.
   forEachCommand(program, (command) => {
     command.exitOverride();

@@ -223,7 +223,11 @@ export async function countRunsByVersion(
     .where("version_id", "in", versionIds)
     .groupBy(["version_id", "kind", "status"])
     .execute();
-  return rows.map((row) => ({ ...row, version_id: row.version_id ?? "", count: Number(row.count) }));
+  return rows.map((row) => ({
+    ...row,
+    version_id: row.version_id ?? "",
+    count: Number(row.count),
+  }));
 }
 
 /** Deletes the test runs of a draft (when it is discarded); returns how many. */

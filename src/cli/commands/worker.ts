@@ -87,7 +87,7 @@ async function runWorker(
 }
 
 /** `--allow-host` values and `$STRATA_HTTP_ALLOWED_HOSTS` entries, trimmed, without repeats. */
-function allowedHosts(io: CliIo, flags: readonly string[] = []): string[] {
+export function allowedHosts(io: CliIo, flags: readonly string[] = []): string[] {
   const fromEnv = (io.env[ALLOWED_HOSTS_ENV] ?? "").split(",");
   const hosts = [...fromEnv, ...flags].map((host) => host.trim()).filter((host) => host !== "");
   return [...new Set(hosts)];
@@ -98,7 +98,7 @@ function allowedHosts(io: CliIo, flags: readonly string[] = []): string[] {
  * the first SIGINT or SIGTERM. The listeners are removed at once, so a second Ctrl-C during the
  * graceful stop ends the process the default way.
  */
-function untilStopped(io: CliIo): Promise<string> {
+export function untilStopped(io: CliIo): Promise<string> {
   const stop = io.stop;
   if (stop !== undefined) {
     return new Promise((resolve) => {
