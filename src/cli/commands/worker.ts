@@ -27,8 +27,9 @@ const DEFAULT_POLL_MS = 200;
 const HELP_AFTER = `
 Only the built-in http task runs here. Handlers an application registers in code
 (strata.handlers.register) exist only in that application's process: run the worker there
-(Strata.open({ worker: true })), or a task of such a handler fails with unknown_handler once
-its attempts are used up. The http task calls only hosts on its allow-list (empty by default).`;
+(Strata.open({ worker: true })): this worker leaves their tasks alone, and they stay due
+until a worker with the handler takes them. The http task calls only hosts on its allow-list
+(empty by default).`;
 
 /** Adds the `worker` command to the program. */
 export function registerWorkerCommand(program: Command, runner: CommandRunner): void {
