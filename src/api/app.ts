@@ -4,11 +4,14 @@
  * (routing, replay, the console) add their route files to {@link ROUTES}.
  */
 import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
+import { createHash } from "node:crypto";
 import { Ajv } from "ajv";
 import Fastify from "fastify";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { StrataServices } from "../services/strata-services.js";
+import { StrataError } from "../core/errors.js";
 import { PROBLEM_TYPE, toProblem } from "./problem.js";
 import { adminRoutes } from "./routes/admin.js";
 import { draftRoutes } from "./routes/drafts.js";
@@ -24,9 +27,17 @@ export interface AppDeps {
   services: StrataServices;
   /** The largest request body, in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * Requests per second per token (per address without one); 0 turns the limit off. Default
+   * {@link DEFAULT_RATE_LIMIT}, or `$STRATA_RATE_LIMIT` through `strata serve`.
+   */
+  rateLimit?: number;
   /** Fastify's logger option (pino); off by default in tests. */
   logger?: FastifyServerOptions["logger"];
 }
+
+/** Requests per second one token may make unless configured otherwise. */
+export const DEFAULT_RATE_LIMIT = 100;
 
 /** The package version, shown in the OpenAPI document. */
 const VERSION = "0.1.0";
@@ -79,6 +90,26 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       });
   });
   await app.register(helmet, { global: true });
+  const perSecond = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (perSecond > 0) {
+    await app.register(rateLimit, {
+      max: perSecond,
+      timeWindow: 1000,
+      // One budget per token (hashed: no secret is kept in memory), else per address.
+      keyGenerator: (request) => {
+        const header = request.headers.authorization;
+        return header === undefined
+          ? request.ip
+          : createHash("sha256").update(header).digest("hex").slice(0, 32);
+      },
+      allowList: (request) => request.url === "/healthz",
+      errorResponseBuilder: (_request, context) =>
+        new StrataError(
+          "rate_limited",
+          `more than ${context.max} requests per second with this token; retry after ${context.after}`,
+        ),
+    });
+  }
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",

@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { createApp } from "../../api/app.js";
-import { toStrataError } from "../../core/errors.js";
+import { StrataError, toStrataError } from "../../core/errors.js";
 import type { Strata } from "../../index.js";
 import { openLocalEngine } from "../backend.js";
 import type { CommandContext, CommandRunner } from "../command-runner.js";
@@ -53,6 +53,7 @@ async function serve(
   const app = await createApp({
     services: strata.serviceLayer,
     logger: { level: io.env.STRATA_LOG_LEVEL ?? "info" },
+    ...rateLimitFrom(io.env.STRATA_RATE_LIMIT),
   });
   if (flags.worker)
     strata.startWorker({
@@ -68,6 +69,19 @@ async function serve(
   output.note(`serve: ${reason} received, finishing requests in flight`);
   await app.close(); // stops accepting, waits for requests in flight
   await strata.stopWorker();
+}
+
+/** `$STRATA_RATE_LIMIT`: requests per second per token, `0` for none; unset: the default. */
+function rateLimitFrom(value: string | undefined): { rateLimit?: number } {
+  if (value === undefined || value.trim() === "") return {};
+  const perSecond = Number(value);
+  if (!Number.isInteger(perSecond) || perSecond < 0) {
+    throw new StrataError(
+      "validation_failed",
+      `STRATA_RATE_LIMIT must be a whole number of requests per second (0: no limit), not ${value}`,
+    );
+  }
+  return { rateLimit: perSecond };
 }
 
 /** On a database with no token at all, creates the first admin token and prints it once. */
