@@ -168,6 +168,33 @@ describe.each(DIALECTS)("the API on %s", (dialect) => {
     ).toHaveLength(1);
   });
 
+  it("serves /metrics: requests by route and status, production runs by workflow and version, own tenant only", async () => {
+    const tenant = uniqueTenant();
+    const admin = await tokenFor("admin", tenant);
+    await call(admin, "POST", "/v1/workflows", { key: "loan", definition: loan });
+    await call(admin, "POST", "/v1/workflows/loan/draft/publish", {}, { "if-match": '"1"' });
+    await call(admin, "POST", "/v1/workflows/loan/runs", { input: { amount: 1, applicant } });
+    await call(admin, "POST", "/v1/workflows/loan/runs", {
+      input: { amount: 1, applicant },
+      kind: "test",
+    });
+    const other = await tokenFor("admin");
+    await call(other, "POST", "/v1/workflows", { key: "loan", definition: loan });
+    await call(other, "POST", "/v1/workflows/loan/draft/publish", {}, { "if-match": '"1"' });
+    await call(other, "POST", "/v1/workflows/loan/runs", { input: { amount: 1, applicant } });
+    expect((await call(null, "GET", "/metrics")).statusCode).toBe(401);
+    const text = (await call(admin, "GET", "/metrics")).body;
+    expect(text).toMatch(
+      /strata_http_request_duration_seconds_count\{method="POST",route="\/v1\/workflows\/:wf\/runs",status="201"\} \d+/,
+    );
+    const started = text
+      .split("\n")
+      .filter((line) => line.startsWith("strata_runs_started_total{"));
+    expect(started).toHaveLength(1); // one workflow of this tenant; the test run and the other tenant are left out
+    expect(started[0]).toMatch(new RegExp(`tenant="${tenant}".*version="1"\} 1$`));
+    expect(text).toMatch(/strata_runs_completed_total\{[^}]*\} 1/);
+  });
+
   it("serves /healthz and an OpenAPI 3.1 document naming every route's role and errors", async () => {
     expect((await app.inject({ method: "GET", url: "/healthz" })).json()).toEqual({ status: "ok" });
     const doc = (await app.inject({ method: "GET", url: "/openapi.json" })).json<{

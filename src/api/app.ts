@@ -12,6 +12,7 @@ import Fastify from "fastify";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { StrataServices } from "../services/strata-services.js";
 import { StrataError } from "../core/errors.js";
+import { registerMetrics } from "./metrics.js";
 import { PROBLEM_TYPE, toProblem } from "./problem.js";
 import { adminRoutes } from "./routes/admin.js";
 import { draftRoutes } from "./routes/drafts.js";
@@ -122,6 +123,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
   });
+  registerMetrics(app, deps.services);
   for (const routes of ROUTES) routes(app, deps.services);
   app.get("/healthz", { schema: { hide: true } }, async () => {
     await deps.services.deps.store.db.selectFrom("workflows").select("id").limit(1).execute();

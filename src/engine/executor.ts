@@ -36,6 +36,17 @@ import type { HandlerRegistry } from "./handlers.js";
 import { runTask } from "./run-task.js";
 import { appendTrace, snapshotColumns, toRun } from "./run-record.js";
 
+/** A run's status change, for metrics and other observers (test runs included; filter by kind). */
+export interface RunTransition {
+  tenantId: string;
+  workflowId: string;
+  versionNumber: number | null;
+  kind: RunKind;
+  /** Null when the run was just started. */
+  from: Run["status"] | null;
+  to: Run["status"];
+}
+
 /** How many compiled definitions one process keeps. */
 const COMPILED_LIMIT = 512;
 
@@ -99,6 +110,7 @@ export class Executor {
   readonly #outcomes: GroupCommit<Outcome, boolean>;
   readonly #inflight = new Map<string, AbortController>();
   readonly #dueListeners = new Set<() => void>();
+  readonly #transitionListeners = new Set<(transition: RunTransition) => void>();
 
   constructor(private readonly options: ExecutorOptions) {
     this.options = { onError: (error) => console.error("strata worker:", error), ...options };
@@ -119,6 +131,25 @@ export class Executor {
         return committed;
       }),
     );
+  }
+
+  /** Calls `listener` after each committed status change of a run made by this process. */
+  onTransition(listener: (transition: RunTransition) => void): () => void {
+    this.#transitionListeners.add(listener);
+    return () => this.#transitionListeners.delete(listener);
+  }
+
+  #emit(row: RunRow, from: Run["status"] | null, to: Run["status"] | undefined): void {
+    if (to === undefined || to === from) return;
+    const transition = {
+      tenantId: row.tenant_id,
+      workflowId: row.workflow_id,
+      versionNumber: row.version_number,
+      kind: row.kind,
+      from,
+      to,
+    };
+    for (const listener of this.#transitionListeners) listener(transition);
   }
 
   /** Calls `listener` whenever this process creates work that is due now. */
@@ -170,6 +201,7 @@ export class Executor {
       ...snapshotColumns(step.snapshot, at),
     };
     await this.#inserts.add(row);
+    this.#emit(row, null, row.status);
     if (row.due_at !== null && row.due_at <= at) this.#notifyDue();
     return toRun(row, { snapshot: step.snapshot, trace: step.trace, route: request.route });
   }
@@ -263,7 +295,7 @@ export class Executor {
       code: "internal",
       message: `the engine could not continue this run: ${coerceError(error).message}`,
     };
-    await updateRunAtRev(
+    const failed = await updateRunAtRev(
       this.options.store.db,
       row.tenant_id,
       row.id,
@@ -280,7 +312,11 @@ export class Executor {
         updated_at: at,
       },
       this.workerId,
-    ).catch((second: unknown) => this.options.onError?.(second));
+    ).catch((second: unknown) => {
+      this.options.onError?.(second);
+      return false;
+    });
+    if (failed) this.#emit(row, row.status, "failed");
   }
 
   async #process(row: RunRow): Promise<void> {
@@ -313,6 +349,7 @@ export class Executor {
       rev: row.rev,
       changes: { ...changes, lease_owner: null, lease_until: null },
     });
+    if (committed) this.#emit(row, row.status, changes.status);
     if (
       committed &&
       changes.due_at !== null &&
@@ -382,20 +419,25 @@ export class Executor {
     ) => Promise<Partial<RunRow>>,
   ): Promise<Run> {
     const { store } = this.options;
-    return store.transaction(async (trx) => {
-      const row = await findRun(trx, tenantId, runId, store.dialect);
-      if (row === undefined) throw runNotFound(runId);
-      const changes = await work(
-        trx,
-        row,
-        JSON.parse(row.snapshot) as RunSnapshot,
-        this.options.clock.now(),
-      );
-      if (!(await updateRunAtRev(trx, tenantId, runId, row.rev, changes))) {
-        throw new StrataError("internal", `run ${runId} changed while locked`);
-      }
-      return toRun({ ...row, ...changes, rev: row.rev + 1 });
-    });
+    return store
+      .transaction(async (trx) => {
+        const row = await findRun(trx, tenantId, runId, store.dialect);
+        if (row === undefined) throw runNotFound(runId);
+        const changes = await work(
+          trx,
+          row,
+          JSON.parse(row.snapshot) as RunSnapshot,
+          this.options.clock.now(),
+        );
+        if (!(await updateRunAtRev(trx, tenantId, runId, row.rev, changes))) {
+          throw new StrataError("internal", `run ${runId} changed while locked`);
+        }
+        return { row, changes };
+      })
+      .then(({ row, changes }) => {
+        this.#emit(row, row.status, changes.status);
+        return toRun({ ...row, ...changes, rev: row.rev + 1 });
+      });
   }
 
   async #compileVersion(tenantId: string, version: StartVersion): Promise<CompiledDefinition> {
