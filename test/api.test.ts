@@ -191,7 +191,7 @@ describe.each(DIALECTS)("the API on %s", (dialect) => {
       .split("\n")
       .filter((line) => line.startsWith("strata_runs_started_total{"));
     expect(started).toHaveLength(1); // one workflow of this tenant; the test run and the other tenant are left out
-    expect(started[0]).toMatch(new RegExp(`tenant="${tenant}".*version="1"\} 1$`));
+    expect(started[0]).toMatch(new RegExp(`tenant="${tenant}".*version="1"[}] 1$`));
     expect(text).toMatch(/strata_runs_completed_total\{[^}]*\} 1/);
   });
 
