@@ -4,28 +4,15 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "./support/free-port.js";
 
 const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "strata-serve-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() =>
-        resolve(typeof address === "object" && address !== null ? address.port : 0),
-      );
-    });
-  });
-}
 
 describe("strata serve", () => {
   it("prints a first admin token, serves the API with it, and stops on SIGTERM", async () => {

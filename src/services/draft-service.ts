@@ -14,7 +14,7 @@ import {
   findVersionById,
   findVersionByNumber,
   hasPublishedVersions,
-  insertVersion,
+  insertDraft,
   updateDraftAtRevision,
 } from "../store/version-rows.js";
 import type { VersionRow } from "../store/version-rows.js";
@@ -55,23 +55,15 @@ export class DraftService {
       const definition =
         base === null ? STARTER_DEFINITION : (JSON.parse(base.definition) as unknown);
       const draftId = newId("wflv");
-      await insertVersion(trx, {
-        tenant_id: ctx.tenantId,
+      await insertDraft(trx, {
+        tenantId: ctx.tenantId,
         id: draftId,
-        workflow_id: workflow.id,
-        number: null,
+        workflowId: workflow.id,
         definition: base?.definition ?? storableDefinition(definition),
         hash: base?.hash ?? hashDefinition(definition),
-        description: null,
-        summary: null,
-        base_version_id: base?.id ?? null,
-        base_number: base?.number ?? null,
-        created_at: now,
-        created_by: ctx.actor,
-        updated_at: now,
-        last_edited_by: ctx.actor,
-        published_at: null,
-        retired_at: null,
+        base,
+        actor: ctx.actor,
+        now,
       });
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,

@@ -5,7 +5,7 @@ import { StrataError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import type { Workflow } from "../core/model.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
-import { insertVersion } from "../store/version-rows.js";
+import { insertDraft } from "../store/version-rows.js";
 import { findLiveVersionId, findWorkflow, listWorkflowSummaries } from "../store/workflow-rows.js";
 import type { WorkflowRow } from "../store/workflow-rows.js";
 import type { StoreTransaction } from "../store/store.js";
@@ -65,23 +65,15 @@ export class WorkflowService {
         })
         .execute();
       const draftId = newId("wflv");
-      await insertVersion(trx, {
-        tenant_id: ctx.tenantId,
+      await insertDraft(trx, {
+        tenantId: ctx.tenantId,
         id: draftId,
-        workflow_id: workflowId,
-        number: null,
+        workflowId,
         definition: text,
         hash: hashDefinition(definition),
-        description: null,
-        summary: null,
-        base_version_id: null,
-        base_number: null,
-        created_at: now,
-        created_by: ctx.actor,
-        updated_at: now,
-        last_edited_by: ctx.actor,
-        published_at: null,
-        retired_at: null,
+        base: null,
+        actor: ctx.actor,
+        now,
       });
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,

@@ -110,6 +110,40 @@ export async function insertVersion(
   await trx.insertInto("versions").values(row).execute();
 }
 
+/** A new draft: its definition (canonical JSON), hash, base version and author. */
+export interface NewDraft {
+  tenantId: string;
+  id: string;
+  workflowId: string;
+  definition: string;
+  hash: string;
+  base: { id: string; number: number | null } | null;
+  actor: string;
+  now: string;
+}
+
+/** Inserts a draft row (revision 1, no number). */
+export async function insertDraft(trx: StoreTransaction, draft: NewDraft): Promise<void> {
+  await insertVersion(trx, {
+    tenant_id: draft.tenantId,
+    id: draft.id,
+    workflow_id: draft.workflowId,
+    number: null,
+    definition: draft.definition,
+    hash: draft.hash,
+    description: null,
+    summary: null,
+    base_version_id: draft.base?.id ?? null,
+    base_number: draft.base?.number ?? null,
+    created_at: draft.now,
+    created_by: draft.actor,
+    updated_at: draft.now,
+    last_edited_by: draft.actor,
+    published_at: null,
+    retired_at: null,
+  });
+}
+
 /** The fields a draft save or revert changes. */
 export interface DraftEdit {
   definition: string;

@@ -5,10 +5,10 @@
  * removed afterwards.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort } from "./free-port.js";
 
 export default async function setup(): Promise<() => Promise<void>> {
   if (process.env.STRATA_TEST_PG_URL !== undefined && process.env.STRATA_TEST_PG_URL !== "") {
@@ -45,17 +45,4 @@ async function assertReachable(url: string): Promise<void> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() =>
-        resolve(typeof address === "object" && address !== null ? address.port : 0),
-      );
-    });
-  });
 }
