@@ -10,6 +10,7 @@ const forbidden = {
   "src/engine/**": ["services", "api", "cli"],
   "src/services/**": ["api", "cli"],
   "src/api/**": ["cli"],
+  "src/client/**": ["store", "engine", "api", "cli"],
 };
 
 const boundaryConfigs = Object.entries(forbidden).map(([files, layers]) => ({
@@ -23,6 +24,15 @@ const boundaryConfigs = Object.entries(forbidden).map(([files, layers]) => ({
             group: [`**/${layer}/**`],
             message: `imports point inward: this layer may not import from ${layer}/ (STYLE.md)`,
           })),
+          ...(files === "src/client/**"
+            ? [
+                {
+                  group: ["**/services/**"],
+                  allowTypeImports: true,
+                  message: "the HTTP client shares the services' types, never their code",
+                },
+              ]
+            : []),
           {
             regex: "^(\\.\\./)+index\\.js$",
             message: "imports point inward: only api/ and cli/ may use the library facade",

@@ -5,22 +5,16 @@
  */
 import { userInfo } from "node:os";
 import type { Clock } from "./core/clock.js";
-import type { Actor, Run } from "./core/model.js";
+import type { Actor } from "./core/model.js";
+import type { StrataApi } from "./client/strata-client.js";
 import { bindContext } from "./services/bind-context.js";
-import type { BoundMethods } from "./services/bind-context.js";
-import type { AuditService } from "./services/audit-service.js";
-import type { DraftService } from "./services/draft-service.js";
-import type { PublishService } from "./services/publish-service.js";
 import { createServices } from "./services/strata-services.js";
 import type { StrataServices } from "./services/strata-services.js";
-import type { VersionService } from "./services/version-service.js";
-import type { RunService, StartRunInput } from "./services/run-service.js";
 import type { TokenService } from "./services/token-service.js";
 import { Worker } from "./engine/worker.js";
 import type { WorkerOptions } from "./engine/worker.js";
 import type { HandlerRegistry } from "./engine/handlers.js";
 import type { HttpTaskOptions } from "./engine/http-handler.js";
-import type { WorkflowService } from "./services/workflow-service.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 
@@ -46,6 +40,8 @@ export type { TaskHandler, TaskContext } from "./engine/handlers.js";
 export { PermanentTaskError } from "./engine/handlers.js";
 export type { HttpTaskOptions } from "./engine/http-handler.js";
 export type { WorkerOptions } from "./engine/worker.js";
+export { StrataClient } from "./client/strata-client.js";
+export type { StrataApi, StrataClientOptions } from "./client/strata-client.js";
 
 /** How to open Strata. */
 export interface StrataOptions {
@@ -68,6 +64,8 @@ export interface StrataOptions {
    * worker takes the task over once the claim has expired.
    */
   leaseMs?: number;
+  /** The largest definition stored, as canonical JSON bytes (default 256 KiB). */
+  maxDefinitionBytes?: number;
 }
 
 /** The tenant used when none is named. */
@@ -83,31 +81,19 @@ export function localActor(): string {
 }
 
 /** The embedded engine: workflows, drafts, versions and the audit log of one tenant. */
-export class Strata {
+export class Strata implements StrataApi {
   /** Workflows: create, list, show, activate, deactivate. */
-  readonly workflows: BoundMethods<
-    WorkflowService,
-    "create" | "list" | "show" | "activate" | "deactivate"
-  >;
-  /** The draft: open, show, save, revert, discard, and publish it as a new version. */
-  readonly drafts: BoundMethods<DraftService, "open" | "show" | "save" | "revert" | "discard"> &
-    BoundMethods<PublishService, "publish"> & {
-      /** Starts a test run of the draft (L13). */
-      run(ref: string, request: Omit<StartRunInput, "version" | "kind">): Promise<Run>;
-    };
+  readonly workflows: StrataApi["workflows"];
+  /** The draft: open, show, save, revert, discard, publish it, and start test runs of it (L13). */
+  readonly drafts: StrataApi["drafts"];
   /** Versions: list, show, retire, restore, delete. */
-  readonly versions: BoundMethods<
-    VersionService,
-    "list" | "show" | "retire" | "restore" | "delete"
-  >;
+  readonly versions: StrataApi["versions"];
   /** The audit log: list and verify. */
-  readonly audit: BoundMethods<AuditService, "list" | "verify">;
+  readonly audit: StrataApi["audit"];
   /** API tokens: create (shown once), list, revoke, authenticate. */
-  readonly tokens: BoundMethods<TokenService, "create" | "list" | "revoke"> & {
-    authenticate: TokenService["authenticate"];
-  };
+  readonly tokens: StrataApi["tokens"] & { authenticate: TokenService["authenticate"] };
   /** Runs: start, show, list, signal, cancel. */
-  readonly runs: BoundMethods<RunService, "start" | "show" | "list" | "signal" | "cancel">;
+  readonly runs: StrataApi["runs"];
 
   private constructor(
     private readonly services: StrataServices,
@@ -164,6 +150,9 @@ export class Strata {
       ...(options.http === undefined ? {} : { http: options.http }),
       ...(options.stepLimit === undefined ? {} : { stepLimit: options.stepLimit }),
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+      ...(options.maxDefinitionBytes === undefined
+        ? {}
+        : { maxDefinitionBytes: options.maxDefinitionBytes }),
     });
     const strata = new Strata(services, owner, context);
     if (options.worker !== undefined && options.worker !== false) {

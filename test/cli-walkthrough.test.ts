@@ -5,8 +5,13 @@
  * is checked below, and each `text` block in the document (sample output) must match what the
  * command before it printed, up to times, hashes, ids, column widths and the user's name. So
  * the document cannot drift from what the CLI does.
+ *
+ * It runs twice: in local mode, and in remote mode against a real `strata serve` process on a
+ * free port, with `$STRATA_SERVER` and the first admin token it printed as `$STRATA_TOKEN`.
+ * There the actor is the token, and the audit log starts with the event of that first token.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -14,6 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localActor, parseDefinitionText } from "../src/index.js";
+import { freePort } from "./support/free-port.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const MAIN = join(REPO, "src", "cli", "main.ts");
@@ -37,15 +43,15 @@ interface Outcome {
 }
 
 /** Checks per step, in the document's order, keyed by the command line as written. */
-const EXPECTATIONS: ReadonlyArray<readonly [string, (outcome: Outcome) => void]> = [
+const EXPECTATIONS: ReadonlyArray<readonly [string, (outcome: Outcome, actor: string) => void]> = [
   [
     `workflow create loan --file examples/loan.yaml --name "Loan decision"`,
-    (o) => {
+    (o, actor) => {
       succeeded(o);
       expect(o.stdout).toMatch(/^key: +loan$/m);
       expect(o.stdout).toMatch(/^name: +Loan decision$/m);
       expect(o.stdout).toMatch(/^draftRevision: +1$/m);
-      expect(o.stdout).toMatch(new RegExp(`^createdBy: +${escape(localActor())}$`, "m"));
+      expect(o.stdout).toMatch(new RegExp(`^createdBy: +${escape(actor)}$`, "m"));
     },
   ],
   [
@@ -159,14 +165,6 @@ const EXPECTATIONS: ReadonlyArray<readonly [string, (outcome: Outcome) => void]>
 const walkthrough = readWalkthrough(readFileSync(join(REPO, "docs", "walkthrough.md"), "utf8"));
 
 describe("docs/walkthrough.md", () => {
-  let cwd: string;
-
-  beforeAll(() => {
-    cwd = mkdtempSync(join(tmpdir(), "strata-walkthrough-"));
-    cpSync(join(REPO, "examples"), join(cwd, "examples"), { recursive: true });
-  });
-  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
-
   it("runs only strata commands, the ones this test checks", () => {
     expect(walkthrough.otherLines.filter((line) => !SETUP_LINES.includes(line))).toEqual([]);
     expect(walkthrough.steps.map((step) => step.line)).toEqual(EXPECTATIONS.map(([line]) => line));
@@ -178,19 +176,92 @@ describe("docs/walkthrough.md", () => {
     expect({ ...v2, nodes: { ...v2.nodes, route: v1.nodes.route } }).toEqual(v1);
     expect(JSON.stringify(v2.nodes.route)).not.toEqual(JSON.stringify(v1.nodes.route));
   });
+});
+
+describe.each(["local", "remote"] as const)("docs/walkthrough.md in %s mode", (mode) => {
+  let cwd: string;
+  let server: ChildProcess | undefined;
+  /** The environment of every step, and who the changes are attributed to. */
+  let env: Record<string, string | undefined>;
+  let actor = localActor();
+
+  beforeAll(async () => {
+    cwd = mkdtempSync(join(tmpdir(), "strata-walkthrough-"));
+    cpSync(join(REPO, "examples"), join(cwd, "examples"), { recursive: true });
+    env = { ...process.env };
+    delete env.STRATA_DB;
+    if (mode === "remote") {
+      const started = await startServer(join(cwd, "server.db"));
+      server = started.child;
+      env = { ...env, STRATA_SERVER: started.url, STRATA_TOKEN: started.token };
+      actor = `token:${started.token.slice(0, started.token.indexOf("."))}`;
+    }
+  }, 60_000);
+  afterAll(async () => {
+    if (server !== undefined) {
+      const exited = new Promise((resolve) => server?.on("close", resolve));
+      server.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(cwd, { recursive: true, force: true });
+  });
 
   for (const [index, step] of walkthrough.steps.entries()) {
     it(`step ${index + 1}: strata ${step.line}`, async () => {
-      const outcome = await runStrata(step.args, cwd);
+      const outcome = await runStrata(step.args, cwd, env);
       const check = EXPECTATIONS[index]?.[1];
       expect(check, "every step has an expectation").toBeDefined();
-      check?.(outcome);
+      check?.(outcome, actor);
       if (step.sample !== undefined) {
-        expect(normalize(outcome.stdout + outcome.stderr)).toEqual(normalize(step.sample, "ann"));
+        const adjust = mode === "remote" ? withoutFirstToken : (text: string) => text;
+        expect(adjust(normalize(outcome.stdout + outcome.stderr, actor))).toEqual(
+          adjust(normalize(step.sample, "ann")),
+        );
       }
     }, 60_000);
   }
 });
+
+/**
+ * `strata serve` as a child process on a free port; resolves once it listens, with the first
+ * admin token it printed.
+ */
+async function startServer(
+  database: string,
+): Promise<{ child: ChildProcess; url: string; token: string }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ["--import", TSX, MAIN, "serve", "--port", String(port), "--db", database],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, STRATA_LOG_LEVEL: "warn" } },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  for (let i = 0; i < 400 && !stdout.includes("listening"); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const token = /\n\s+(tok_\S+)/.exec(stderr)?.[1];
+  if (!stdout.includes("listening") || token === undefined) {
+    child.kill("SIGKILL");
+    throw new Error(`strata serve did not start: ${stdout}${stderr}`);
+  }
+  return { child, url: `http://127.0.0.1:${port}`, token };
+}
+
+/**
+ * Against a server, the audit log also holds the event of the first admin token (sequence 1),
+ * so the document's events come one later: drop that line and the sequence numbers.
+ */
+function withoutFirstToken(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !line.includes("token.created"))
+    .map((line) => line.replace(/^\d+ /, "<seq> "))
+    .join("\n")
+    .replace(/intact: \d+ events, head #\d+/, "intact: <n> events, head #<n>");
+}
 
 function succeeded(outcome: Outcome): void {
   expect(outcome.stderr).toBe("");
@@ -198,9 +269,11 @@ function succeeded(outcome: Outcome): void {
 }
 
 /** Runs the CLI from source, as `npx strata` would run its build. */
-function runStrata(args: readonly string[], cwd: string): Promise<Outcome> {
-  const env = { ...process.env };
-  delete env.STRATA_DB;
+function runStrata(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string | undefined>,
+): Promise<Outcome> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

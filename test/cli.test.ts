@@ -630,6 +630,7 @@ describe("global options, usage and failures", () => {
     let closed = 0;
     const open = async (options: BackendOptions): Promise<OpenedBackend> => {
       opened.push(options);
+      if (options.mode !== "local") throw new Error("expected local mode");
       const strataInstance = await Strata.open(options);
       return Object.assign(Object.create(strataInstance) as Strata, {
         close: async () => {
@@ -649,6 +650,11 @@ describe("global options, usage and failures", () => {
       await runCli(["draft", "save", "loan", "--file", "missing.yaml", "--tenant", "t1"], io, open),
     ).toBe(1);
     expect(closed).toBe(3);
-    expect(opened[0]).toEqual({ database: join(dir, "strata.db"), tenant: "t1", actor: "ann" });
+    expect(opened[0]).toEqual({
+      mode: "local",
+      database: join(dir, "strata.db"),
+      tenant: "t1",
+      actor: "ann",
+    });
   });
 });

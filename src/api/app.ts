@@ -3,6 +3,7 @@
  * for `strata serve` and for tests that drive it in-process with `inject`. Later capabilities
  * (routing, replay, the console) add their route files to {@link ROUTES}.
  */
+import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -13,6 +14,7 @@ import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { StrataServices } from "../services/strata-services.js";
 import { StrataError } from "../core/errors.js";
 import { registerMetrics } from "./metrics.js";
+import { registerYamlBodies } from "./yaml-body.js";
 import { PROBLEM_TYPE, toProblem } from "./problem.js";
 import { adminRoutes } from "./routes/admin.js";
 import { draftRoutes } from "./routes/drafts.js";
@@ -33,6 +35,11 @@ export interface AppDeps {
    * {@link DEFAULT_RATE_LIMIT}, or `$STRATA_RATE_LIMIT` through `strata serve`.
    */
   rateLimit?: number;
+  /**
+   * Origins whose browser pages may call the API (CORS). None by default: browsers then keep
+   * other sites' pages from reading answers, which is what an API with bearer tokens wants.
+   */
+  corsOrigins?: readonly string[];
   /** Fastify's logger option (pino); off by default in tests. */
   logger?: FastifyServerOptions["logger"];
 }
@@ -90,7 +97,16 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         detail: `no route ${request.method} ${request.url}; see /openapi.json`,
       });
   });
+  registerYamlBodies(app);
   await app.register(helmet, { global: true });
+  if (deps.corsOrigins !== undefined && deps.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...deps.corsOrigins],
+      allowedHeaders: ["authorization", "content-type", "if-match", "idempotency-key"],
+      exposedHeaders: ["etag", "retry-after"],
+      maxAge: 600,
+    });
+  }
   const perSecond = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   if (perSecond > 0) {
     await app.register(rateLimit, {

@@ -10,6 +10,7 @@ import { ERROR_STATUS } from "../core/errors.js";
 import type { Role } from "../core/roles.js";
 import type { StrataServices } from "../services/strata-services.js";
 import { authorize } from "./auth.js";
+import { YAML_TYPES } from "./yaml-body.js";
 import type { RequestIdentity } from "./auth.js";
 
 /** What a handler receives. */
@@ -65,7 +66,9 @@ export function addRoute(app: FastifyInstance, services: StrataServices, spec: R
       tags: spec.tags,
       description: `Requires role **${spec.role}**. Error codes: ${["validation_failed", "unauthorized", "forbidden", ...spec.errors].join(", ")}.`,
       security: [{ bearer: [] }],
-      ...(spec.body === undefined ? {} : { body: spec.body }),
+      ...(spec.body === undefined
+        ? {}
+        : { body: spec.body, consumes: ["application/json", ...YAML_TYPES] }),
       ...(spec.params === undefined ? {} : { params: spec.params }),
       ...(spec.querystring === undefined ? {} : { querystring: spec.querystring }),
       response: Object.fromEntries([...errorStatuses].map((status) => [status, ProblemSchema])),

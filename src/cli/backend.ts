@@ -1,45 +1,48 @@
 /**
- * What the CLI commands talk to. Commands see only {@link StrataBackend}, never the store, so a
- * remote mode (`--server URL --token T`, `$STRATA_SERVER`/`$STRATA_TOKEN`) can later return an
- * HTTP client of the same shape from {@link openBackend} without touching any command.
+ * What the CLI commands talk to. Commands see only {@link StrataBackend}, never the store: in
+ * local mode it is the embedded engine on a database, in remote mode (`--server URL --token T`,
+ * or `$STRATA_SERVER`/`$STRATA_TOKEN`) an HTTP client of the same shape, so every command works
+ * both ways unchanged.
  *
- * `strata worker` is the exception: it runs the engine itself, so it always needs the local
- * {@link Strata} (see {@link openLocalEngine}); a remote mode has no worker to offer.
+ * `strata worker` and `strata serve` are the exceptions: they run the engine itself, so they
+ * always need the local {@link Strata} (see {@link openLocalEngine}).
  */
-import { Strata } from "../index.js";
+import { StrataError } from "../core/errors.js";
+import { Strata, StrataClient } from "../index.js";
+import type { StrataApi } from "../index.js";
 
 /** The operations the CLI needs: the library facade's groups (`drafts` includes `run`). */
-export type StrataBackend = Pick<
-  Strata,
-  "workflows" | "drafts" | "versions" | "audit" | "runs" | "tokens"
->;
+export type StrataBackend = StrataApi;
 
 /** A backend the caller must close when the command is done, success or failure. */
 export type OpenedBackend = StrataBackend & {
-  /** Releases the database connection (or, later, the HTTP agent). */
+  /** Releases the database connection (nothing, for the HTTP client). */
   close(): Promise<void>;
 };
 
-/**
- * Where and as whom to work. Local mode only for now; remote mode will add `server` and
- * `token` here and branch in {@link openBackend}.
- */
-export interface BackendOptions {
+/** Local mode: a database, and whom changes are attributed to in which tenant. */
+export interface LocalBackendOptions {
+  mode: "local";
   /** A SQLite file path (already resolved) or a `postgres://` URL. */
   database: string;
   tenant: string;
   actor: string;
 }
 
-/** Opens the backend the options name: today always the embedded engine on `database`. */
-export async function openBackend(options: BackendOptions): Promise<OpenedBackend> {
-  return Strata.open({ database: options.database, tenant: options.tenant, actor: options.actor });
+/** Remote mode: a server and a token, which names the tenant, the role and the actor. */
+export interface RemoteBackendOptions {
+  mode: "remote";
+  server: string;
+  token: string;
 }
 
-/** What `strata worker` adds to the backend options. */
-export interface LocalEngineOptions extends BackendOptions {
-  /** Hosts the built-in `http` task may call (`host` or `host:port`); empty: none. */
-  allowedHosts: readonly string[];
+/** Where and as whom to work. */
+export type BackendOptions = LocalBackendOptions | RemoteBackendOptions;
+
+/** Opens the backend the options name: the embedded engine, or a client of a server. */
+export async function openBackend(options: BackendOptions): Promise<OpenedBackend> {
+  if (options.mode === "remote") return new StrataClient(options);
+  return Strata.open({ database: options.database, tenant: options.tenant, actor: options.actor });
 }
 
 /**
@@ -47,11 +50,24 @@ export interface LocalEngineOptions extends BackendOptions {
  * (`strata.startWorker`). Only the built-in `http` handler is registered: handlers an
  * application registers in code exist only in that application's process.
  */
-export async function openLocalEngine(options: LocalEngineOptions): Promise<Strata> {
+export async function openLocalEngine(
+  options: BackendOptions,
+  engine: { allowedHosts: readonly string[]; maxDefinitionBytes?: number },
+  command: string,
+): Promise<Strata> {
+  if (options.mode === "remote") {
+    throw new StrataError(
+      "validation_failed",
+      `strata ${command} runs the engine on a database itself: give it --db (or $STRATA_DB), not --server`,
+    );
+  }
   return Strata.open({
     database: options.database,
     tenant: options.tenant,
     actor: options.actor,
-    http: { allowedHosts: options.allowedHosts },
+    http: { allowedHosts: engine.allowedHosts },
+    ...(engine.maxDefinitionBytes === undefined
+      ? {}
+      : { maxDefinitionBytes: engine.maxDefinitionBytes }),
   });
 }

@@ -8,7 +8,7 @@ import { StrataError, toStrataError } from "../core/errors.js";
 import { openBackend } from "./backend.js";
 import type { BackendOptions, OpenedBackend, StrataBackend } from "./backend.js";
 import type { CliIo } from "./cli-io.js";
-import { readGlobalOptions } from "./global-options.js";
+import { readGlobalOptions, wantsJson } from "./global-options.js";
 import { Output } from "./output.js";
 
 /** Exit codes: success, a Strata error (the request was refused), an unexpected failure or bad usage. */
@@ -60,10 +60,10 @@ export class CommandRunner {
     open: (options: BackendOptions, io: CliIo) => Promise<B>,
     action: CommandAction<B>,
   ): Promise<void> {
-    const options = readGlobalOptions(command, this.io);
-    const output = new Output(this.io, options.json);
+    const output = new Output(this.io, wantsJson(command));
     const resolvePath = (path: string): string => resolve(this.io.cwd, path);
     try {
+      const options = readGlobalOptions(command, this.io);
       await this.withBackend(options.backend, open, (backend) =>
         action({ backend, output, resolvePath, io: this.io }),
       );

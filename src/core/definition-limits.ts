@@ -2,7 +2,7 @@
 import { canonicalJson } from "./definition/canonical.js";
 import { StrataError } from "./errors.js";
 
-/** The largest definition Strata stores, as canonical JSON (256 KiB). */
+/** The largest definition Strata stores by default, as canonical JSON (256 KiB). */
 export const MAX_DEFINITION_BYTES = 256 * 1024;
 
 /** The definition a draft starts with when there is nothing to copy: one step that ends. */
@@ -15,7 +15,10 @@ export const STARTER_DEFINITION = Object.freeze({
  * The canonical JSON text stored for a definition. Drafts may be invalid while they are edited
  * (L5), but they must be a JSON object of bounded size.
  */
-export function storableDefinition(definition: unknown): string {
+export function storableDefinition(
+  definition: unknown,
+  maxBytes: number = MAX_DEFINITION_BYTES,
+): string {
   if (typeof definition !== "object" || definition === null || Array.isArray(definition)) {
     throw new StrataError(
       "validation_failed",
@@ -24,10 +27,10 @@ export function storableDefinition(definition: unknown): string {
   }
   const text = canonicalJson(definition);
   const bytes = Buffer.byteLength(text);
-  if (bytes > MAX_DEFINITION_BYTES) {
+  if (bytes > maxBytes) {
     throw new StrataError(
       "payload_too_large",
-      `the definition is ${bytes} bytes; the limit is ${MAX_DEFINITION_BYTES} bytes`,
+      `the definition is ${bytes} bytes as canonical JSON; the limit is ${maxBytes} bytes: split it into smaller workflows`,
     );
   }
   return text;

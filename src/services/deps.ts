@@ -5,10 +5,12 @@ import type { Actor } from "../core/model.js";
 import type { Store, StoreTransaction } from "../store/store.js";
 import { isUniqueViolation } from "../store/store.js";
 
-/** The services' dependencies: the store and the clock. */
+/** The services' dependencies: the store, the clock and the size limit of definitions. */
 export interface ServiceDeps {
   store: Store;
   clock: Clock;
+  /** The largest definition stored, as canonical JSON bytes (default 256 KiB). */
+  maxDefinitionBytes?: number;
 }
 
 /** Who is asking: every call names its tenant and actor. */

@@ -59,7 +59,8 @@ export class DraftService {
         tenantId: ctx.tenantId,
         id: draftId,
         workflowId: workflow.id,
-        definition: base?.definition ?? storableDefinition(definition),
+        definition:
+          base?.definition ?? storableDefinition(definition, this.deps.maxDefinitionBytes),
         hash: base?.hash ?? hashDefinition(definition),
         base,
         actor: ctx.actor,
@@ -104,7 +105,7 @@ export class DraftService {
 
   /** Saves a new definition, only if the draft is still at `revision` (L5). */
   async save(ctx: CallContext, ref: string, input: SaveDraftInput): Promise<Draft> {
-    const text = storableDefinition(input.definition);
+    const text = storableDefinition(input.definition, this.deps.maxDefinitionBytes);
     const hash = hashDefinition(input.definition);
     return runChange(this.deps, async (trx, now) => {
       const { workflow, draft } = await this.lockDraft(trx, ctx, ref, input.revision);

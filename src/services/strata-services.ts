@@ -25,6 +25,8 @@ export interface ServicesOptions {
   stepLimit?: number;
   /** How long a worker's claim on a task lasts before another worker may take it over (ms). */
   leaseMs?: number;
+  /** The largest definition stored, as canonical JSON bytes (default 256 KiB). */
+  maxDefinitionBytes?: number;
 }
 
 /** Every service, sharing one store, clock, handler registry and executor. */
@@ -46,7 +48,13 @@ export interface StrataServices {
 /** Builds the services over a store. */
 export function createServices(store: Store, options: ServicesOptions = {}): StrataServices {
   const clock = options.clock ?? systemClock;
-  const deps: ServiceDeps = { store, clock };
+  const deps: ServiceDeps = {
+    store,
+    clock,
+    ...(options.maxDefinitionBytes === undefined
+      ? {}
+      : { maxDefinitionBytes: options.maxDefinitionBytes }),
+  };
   const handlers = new HandlerRegistry();
   handlers.register("http", createHttpHandler(options.http));
   const executor = new Executor({

@@ -39,7 +39,7 @@ export class WorkflowService {
   async create(ctx: CallContext, input: CreateWorkflowInput): Promise<Workflow> {
     assertKey(input.key);
     const definition = input.definition ?? STARTER_DEFINITION;
-    const text = storableDefinition(definition);
+    const text = storableDefinition(definition, this.deps.maxDefinitionBytes);
     return runChange(this.deps, async (trx, now) => {
       if (
         (await findWorkflow(trx, ctx.tenantId, input.key, this.deps.store.dialect)) !== undefined

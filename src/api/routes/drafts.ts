@@ -8,22 +8,9 @@ import { Type } from "typebox";
 import { StrataError } from "../../core/errors.js";
 import type { Draft } from "../../core/model.js";
 import type { StrataServices } from "../../services/strata-services.js";
+import { idempotencyKey, ifMatchRevision } from "../headers.js";
 import { addRoute } from "../route.js";
 import { Definition, WorkflowParams, closed } from "./schemas.js";
-
-/** The revision an `If-Match` header names (`"3"`, `W/"3"` or `3`), if any. */
-export function ifMatchRevision(request: FastifyRequest): number | undefined {
-  const header = request.headers["if-match"];
-  if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(header);
-  if (match?.[1] === undefined) {
-    throw new StrataError(
-      "validation_failed",
-      `If-Match must name a draft revision such as "3", not ${header}`,
-    );
-  }
-  return Number(match[1]);
-}
 
 function requireRevision(request: FastifyRequest, fromBody?: number): number {
   const revision = ifMatchRevision(request) ?? fromBody;
@@ -162,19 +149,22 @@ export function draftRoutes(app: FastifyInstance, services: StrataServices): voi
     tags: ["runs"],
     params,
     status: 201,
-    summary: "Start a test run of the draft",
-    errors: ["not_found", "input_invalid"],
+    summary:
+      "Start a test run of the draft (header Idempotency-Key: same key and body → the same run)",
+    errors: ["not_found", "input_invalid", "idempotency_key_reused"],
     body: closed({
       input: Type.Unknown(),
       routingKey: Type.Optional(Type.String({ maxLength: 200 })),
     }),
-    handler: ({ identity, params: p, body }) => {
+    handler: ({ identity, params: p, body, request }) => {
       const { input, routingKey } = body as { input: unknown; routingKey?: string };
+      const key = idempotencyKey(request);
       return services.runs.start(identity, p.wf ?? "", {
         input,
         version: "draft",
         kind: "test",
         ...(routingKey === undefined ? {} : { routingKey }),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
       });
     },
   });

@@ -11,6 +11,7 @@ import { hasRole } from "../../core/roles.js";
 import type { ListRunsOptions, StartRunInput } from "../../services/run-service.js";
 import type { StrataServices } from "../../services/strata-services.js";
 import type { RequestIdentity } from "../auth.js";
+import { idempotencyKey } from "../headers.js";
 import { addRoute } from "../route.js";
 import { WorkflowParams, closed } from "./schemas.js";
 
@@ -63,11 +64,10 @@ export function runRoutes(app: FastifyInstance, services: StrataServices): void 
     handler: ({ identity, params, body, request }) => {
       const start = body as StartRunInput;
       if (start.kind === "test" || start.version === "draft") assertCanSeeTests(identity);
-      const key = request.headers["idempotency-key"];
-      const idempotencyKey = typeof key === "string" && key !== "" ? key.slice(0, 200) : undefined;
+      const key = idempotencyKey(request);
       return services.runs.start(identity, params.wf ?? "", {
         ...start,
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
       });
     },
   });

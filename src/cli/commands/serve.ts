@@ -2,7 +2,7 @@
  * `strata serve`: the REST API (and the worker loop) on a database. On a database without any
  * token, the first start creates an admin token and prints it once. SIGINT or SIGTERM stops
  * accepting connections, lets requests in flight finish, stops the worker and closes the
- * database.
+ * database. Limits and CORS come from the environment (see {@link SERVE_ENV}).
  */
 import type { Command } from "commander";
 import { createApp } from "../../api/app.js";
@@ -30,6 +30,12 @@ export function registerServeCommand(program: Command, runner: CommandRunner): v
     .option("--port <n>", "the port to listen on (default: 8080)", positiveInteger)
     .option("--host <host>", "the address to listen on", "127.0.0.1")
     .option("--no-worker", "do not run tasks and timers in this process")
+    .addHelpText(
+      "after",
+      `\nEnvironment:\n${Object.entries(SERVE_ENV)
+        .map(([name, meaning]) => `  ${name.padEnd(24)}${meaning}`)
+        .join("\n")}`,
+    )
     .option(
       "--allow-host <host>",
       "a host the http task may call; repeat for more",
@@ -39,7 +45,14 @@ export function registerServeCommand(program: Command, runner: CommandRunner): v
       runner.runWith(
         command,
         (options, io) =>
-          openLocalEngine({ ...options, allowedHosts: allowedHosts(io, flags.allowHost) }),
+          openLocalEngine(
+            options,
+            {
+              allowedHosts: allowedHosts(io, flags.allowHost),
+              ...optional("maxDefinitionBytes", wholeNumber(io.env, "STRATA_DEFINITION_LIMIT")),
+            },
+            "serve",
+          ),
         (context) => serve(context, flags),
       ),
     );
@@ -53,7 +66,9 @@ async function serve(
   const app = await createApp({
     services: strata.serviceLayer,
     logger: { level: io.env.STRATA_LOG_LEVEL ?? "info" },
-    ...rateLimitFrom(io.env.STRATA_RATE_LIMIT),
+    ...optional("rateLimit", wholeNumber(io.env, "STRATA_RATE_LIMIT")),
+    ...optional("bodyLimit", wholeNumber(io.env, "STRATA_BODY_LIMIT")),
+    ...optional("corsOrigins", origins(io.env.STRATA_CORS_ORIGINS)),
   });
   if (flags.worker)
     strata.startWorker({
@@ -71,17 +86,45 @@ async function serve(
   await strata.stopWorker();
 }
 
-/** `$STRATA_RATE_LIMIT`: requests per second per token, `0` for none; unset: the default. */
-function rateLimitFrom(value: string | undefined): { rateLimit?: number } {
-  if (value === undefined || value.trim() === "") return {};
-  const perSecond = Number(value);
-  if (!Number.isInteger(perSecond) || perSecond < 0) {
+/** The environment `strata serve` reads, for the help text and the docs. */
+export const SERVE_ENV = {
+  STRATA_RATE_LIMIT: "requests per second per token (default 100; 0: no limit)",
+  STRATA_BODY_LIMIT: "the largest request body in bytes (default 1048576)",
+  STRATA_DEFINITION_LIMIT: "the largest definition in bytes of canonical JSON (default 262144)",
+  STRATA_CORS_ORIGINS:
+    "origins allowed to call the API from a browser, comma-separated (default: none)",
+  STRATA_LOG_LEVEL: "pino log level (default info)",
+} as const;
+
+/** A whole number from the environment; unset or blank: undefined. */
+function wholeNumber(
+  env: Record<string, string | undefined>,
+  name: keyof typeof SERVE_ENV,
+): number | undefined {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") return undefined;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 0) {
     throw new StrataError(
       "validation_failed",
-      `STRATA_RATE_LIMIT must be a whole number of requests per second (0: no limit), not ${value}`,
+      `${name} must be a whole number (${SERVE_ENV[name]}), not ${value}`,
     );
   }
-  return { rateLimit: perSecond };
+  return number;
+}
+
+/** `$STRATA_CORS_ORIGINS`: comma-separated origins such as `https://ops.example.com`. */
+function origins(value: string | undefined): string[] | undefined {
+  const list = (value ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== "");
+  return list.length === 0 ? undefined : list;
+}
+
+/** `{ [key]: value }` when the value is defined, else nothing (for optional properties). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 /** On a database with no token at all, creates the first admin token and prints it once. */

@@ -51,7 +51,7 @@ export function registerWorkerCommand(program: Command, runner: CommandRunner): 
       runner.runWith(
         command,
         (options, io) =>
-          openLocalEngine({ ...options, allowedHosts: allowedHosts(io, flags.allowHost) }),
+          openLocalEngine(options, { allowedHosts: allowedHosts(io, flags.allowHost) }, "worker"),
         (context) => runWorker(context, flags),
       ),
     );
