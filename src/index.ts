@@ -94,6 +94,12 @@ export class Strata implements StrataApi {
   readonly tokens: StrataApi["tokens"] & { authenticate: TokenService["authenticate"] };
   /** Runs: start, show, list, signal, cancel. */
   readonly runs: StrataApi["runs"];
+  /** Rollouts on the live route, and rollback: start, set, promote, abort, status, list, route. */
+  readonly rollouts: StrataApi["rollouts"];
+  /** Bindings: named entry points with a selector, an event type or a schedule. */
+  readonly bindings: StrataApi["bindings"];
+  /** Events: one run per binding subscribed to the type. */
+  readonly events: StrataApi["events"];
 
   private constructor(
     private readonly services: StrataServices,
@@ -121,7 +127,27 @@ export class Strata implements StrataApi {
       "retire",
       "restore",
       "delete",
+      "impact",
     ]);
+    this.rollouts = bindContext(services.rollouts, context, [
+      "start",
+      "set",
+      "promote",
+      "abort",
+      "status",
+      "list",
+      "route",
+      "rollback",
+    ]);
+    this.bindings = bindContext(services.bindings, context, [
+      "create",
+      "show",
+      "list",
+      "update",
+      "delete",
+      "run",
+    ]);
+    this.events = { publish: (event) => services.bindings.publishEvent(context, event) };
     this.audit = bindContext(services.audit, context, ["list", "verify"]);
     this.tokens = {
       ...bindContext(services.tokens, context, ["create", "list", "revoke"]),
@@ -168,13 +194,24 @@ export class Strata implements StrataApi {
 
   /** Starts the worker loop in this process (tasks, retries, timers); idempotent. */
   startWorker(options: WorkerOptions = {}): void {
-    this.services.worker ??= new Worker(this.services.executor, options);
+    this.services.worker ??= new Worker(this.services.executor, {
+      ...options,
+      automation: () => this.services.automate(),
+    });
     this.services.worker.start();
   }
 
   /** Stops the worker loop after its current round. */
   async stopWorker(): Promise<void> {
     await this.services.worker?.stop();
+  }
+
+  /**
+   * Runs one round of routing automation now (what the worker loop does about once a second):
+   * due rollout steps and guard looks, and due schedules. Returns how many it looked at.
+   */
+  runAutomation(): Promise<number> {
+    return this.services.automate();
   }
 
   /** Runs one round of due work now (what the worker loop repeats); returns runs claimed. */

@@ -7,6 +7,8 @@
 import { ERROR_STATUS, StrataError } from "../core/errors.js";
 import type { ErrorCode } from "../core/errors.js";
 import type { AuditService } from "../services/audit-service.js";
+import type { BindingService } from "../services/binding-service.js";
+import type { RolloutService } from "../services/rollout-service.js";
 import type { BoundMethods } from "../services/bind-context.js";
 import type { DraftService } from "../services/draft-service.js";
 import type { PublishService } from "../services/publish-service.js";
@@ -23,10 +25,19 @@ export interface StrataApi {
     BoundMethods<PublishService, "publish"> & {
       run(ref: string, request: Omit<StartRunInput, "version" | "kind">): Promise<Run>;
     };
-  versions: BoundMethods<VersionService, "list" | "show" | "retire" | "restore" | "delete">;
+  versions: BoundMethods<
+    VersionService,
+    "list" | "show" | "retire" | "restore" | "delete" | "impact"
+  >;
   audit: BoundMethods<AuditService, "list" | "verify">;
   runs: BoundMethods<RunService, "start" | "show" | "list" | "signal" | "cancel">;
   tokens: BoundMethods<TokenService, "create" | "list" | "revoke">;
+  rollouts: BoundMethods<
+    RolloutService,
+    "start" | "set" | "promote" | "abort" | "status" | "list" | "route" | "rollback"
+  >;
+  bindings: BoundMethods<BindingService, "create" | "show" | "list" | "update" | "delete" | "run">;
+  events: { publish: BoundMethods<BindingService, "publishEvent">["publishEvent"] };
 }
 
 /** Where the server is and who is calling. */
@@ -41,7 +52,7 @@ export interface StrataClientOptions {
 
 /** One request: method, path (already encoded), optional query, body and headers. */
 interface Call {
-  method: "GET" | "POST" | "PUT" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
@@ -64,6 +75,9 @@ export class StrataClient implements StrataApi {
   readonly audit: StrataApi["audit"];
   readonly runs: StrataApi["runs"];
   readonly tokens: StrataApi["tokens"];
+  readonly rollouts: StrataApi["rollouts"];
+  readonly bindings: StrataApi["bindings"];
+  readonly events: StrataApi["events"];
   private readonly base: URL;
 
   constructor(private readonly options: StrataClientOptions) {
@@ -124,6 +138,39 @@ export class StrataClient implements StrataApi {
       delete: async (ref, n) => {
         await this.request({ method: "DELETE", path: `${wf(ref)}/versions/${n}` });
       },
+      impact: (ref, n) => body({ method: "GET", path: `${wf(ref)}/versions/${n}/impact` }),
+    };
+    this.rollouts = {
+      start: (ref, input) => body({ method: "POST", path: `${wf(ref)}/rollout`, body: input }),
+      set: (ref, input) => body({ method: "PATCH", path: `${wf(ref)}/rollout`, body: input }),
+      promote: (ref) => body({ method: "POST", path: `${wf(ref)}/rollout/promote` }),
+      abort: (ref, input = {}) =>
+        body({ method: "POST", path: `${wf(ref)}/rollout/abort`, body: input }),
+      status: (ref) => body({ method: "GET", path: `${wf(ref)}/rollout` }),
+      list: (ref, options = {}) =>
+        body({ method: "GET", path: `${wf(ref)}/rollouts`, query: { ...options } }),
+      route: (ref) => body({ method: "GET", path: `${wf(ref)}/route` }),
+      rollback: (ref, input) => body({ method: "POST", path: `${wf(ref)}/rollback`, body: input }),
+    };
+    const binding = (name: string): string => `/v1/bindings/${encodeURIComponent(name)}`;
+    this.bindings = {
+      create: (input) => body({ method: "POST", path: "/v1/bindings", body: input }),
+      show: (name) => body({ method: "GET", path: binding(name) }),
+      list: (options = {}) => body({ method: "GET", path: "/v1/bindings", query: { ...options } }),
+      update: (name, input) => body({ method: "PATCH", path: binding(name), body: input }),
+      delete: async (name) => {
+        await this.request({ method: "DELETE", path: binding(name) });
+      },
+      run: (name, { idempotencyKey, ...start }) =>
+        body({
+          method: "POST",
+          path: `${binding(name)}/runs`,
+          body: start,
+          headers: idempotency(idempotencyKey),
+        }),
+    };
+    this.events = {
+      publish: (event) => body({ method: "POST", path: "/v1/events", body: event }),
     };
     this.audit = {
       list: (options = {}) => body({ method: "GET", path: "/v1/audit", query: { ...options } }),

@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   definition_invalid: 422,
   schema_incompatible: 422,
   rollout_in_progress: 409,
+  // routing (DESIGN.md §3)
+  binding_exists: 409,
   // runs (DESIGN.md §4)
   input_invalid: 422,
   run_not_waiting: 409,

@@ -74,6 +74,31 @@ export interface Version {
   drained: boolean;
 }
 
+/** What retiring or deleting a version would do (`version retire|delete --dry-run`). */
+export interface VersionImpact {
+  workflowId: string;
+  version: number;
+  state: VersionState;
+  live: boolean;
+  /** Whether each action is allowed now, and the error it would give if not. */
+  retire: { allowed: boolean; refusal: { code: string; message: string } | null };
+  delete: { allowed: boolean; refusal: { code: string; message: string } | null };
+  /** Bindings retiring it would affect: pinned ones break; `latest` ones move (or break). */
+  bindings: Array<{
+    name: string;
+    selector: "latest" | number;
+    effect: "breaks" | "moves";
+    /** The code runs through it would get once broken. */
+    code: string | null;
+    /** For `latest`: the version it would resolve to instead. */
+    movesTo: number | null;
+  }>;
+  /** Runs still in flight on the version (they finish on it whatever happens). */
+  openRuns: number;
+  /** The first 100 of them. */
+  openRunIds: string[];
+}
+
 /** A validation problem, reported with its node and field. */
 export interface DefinitionProblemView {
   path: string;
@@ -97,9 +122,110 @@ export interface Draft extends Version {
 export interface RunRoute {
   /** What the start asked for: `live`, `latest`, a number as text, or `draft`. */
   selector: string;
+  /** The rollout in progress when the run started on the live route. */
   rolloutId?: string;
+  /** The run's bucket in that rollout (0–9999): candidate when below the share. */
   bucket?: number;
+  /** Which side of the rollout the bucket chose. */
+  arm?: "stable" | "candidate";
+  /** The binding the run came through (its name). */
   binding?: string;
+}
+
+/** Where a rollout stands: running, or how it ended. */
+export type RolloutStatus = "active" | "promoted" | "aborted" | "replaced" | "rolled_back";
+
+/** A staged move of the live route from one version to another (DESIGN.md §3). */
+export interface Rollout {
+  id: string;
+  workflowId: string;
+  status: RolloutStatus;
+  stableVersion: number;
+  candidateVersion: number;
+  /** The candidate's share of new production runs, in percent (two decimals at most). */
+  percent: number;
+  /** Percentages the rollout still ramps to by itself, ascending (100: promote). */
+  steps: number[];
+  /** The interval between automatic steps, in milliseconds, if it ramps by itself. */
+  stepEveryMs: number | null;
+  /** When the next automatic step is due, if any. */
+  nextStepAt: string | null;
+  /** The guard, if any: abort by itself when the candidate fails more than the stable. */
+  guard: {
+    maxFailureRateIncrease: number;
+    minRuns: number;
+    everyMs: number;
+  } | null;
+  startedAt: string;
+  startedBy: string;
+  updatedAt: string;
+  endedAt: string | null;
+  /** Who ended it: a person or token, or `guard` / `schedule` for automatic ends. */
+  endedBy: string | null;
+  endReason: string | null;
+}
+
+/** A rollout with the figures of its two arms since it started (production runs). */
+export interface RolloutStatusReport extends Rollout {
+  arms: Record<
+    "stable" | "candidate",
+    {
+      version: number;
+      runs: number;
+      open: number;
+      completed: number;
+      failed: number;
+      /** Failed among finished (completed + failed), in percent. */
+      failureRate: number;
+    }
+  >;
+  /** What the guard would conclude now, when there is a guard. */
+  guardVerdict: { verdict: "waiting" | "ok" | "tripped"; explanation: string } | null;
+}
+
+/** A workflow's live route as new production runs see it (`GET /{wf}/route`). */
+export interface LiveRoute {
+  workflowId: string;
+  workflowKey: string;
+  status: WorkflowStatus;
+  /** The version on the live route (the stable side during a rollout), or null. */
+  liveVersion: number | null;
+  /** LATEST: the highest published, non-retired version, or null. */
+  latestVersion: number | null;
+  /** The rollout in progress, with its figures, or null. */
+  rollout: RolloutStatusReport | null;
+}
+
+/** What a binding selects: the live route, LATEST, or a pinned version number. */
+export type BindingSelector = "live" | "latest" | number;
+
+/** A named entry point bound to a workflow and a selector (DESIGN.md §3). */
+export interface Binding {
+  id: string;
+  name: string;
+  workflowId: string;
+  /** The workflow's key, for display. */
+  workflowKey: string;
+  selector: BindingSelector;
+  /** The event type it is subscribed to, if any. */
+  event: string | null;
+  /** Its cron schedule, if any, and the time zone the schedule is read in. */
+  cron: string | null;
+  timezone: string | null;
+  /** The input of scheduled runs. */
+  input: unknown;
+  /** The next scheduled run, if it has a schedule. */
+  nextFireAt: string | null;
+  /** `broken` when a run through it would be refused now; computed on read. */
+  status: "ok" | "broken";
+  /** Why it is broken: the error code a run would get, and what to do. */
+  problem: { code: string; message: string } | null;
+  /** The version a run would get now (for `live` during a rollout: the stable one). */
+  resolvedVersion: number | null;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
 }
 
 /** Why a run failed or was cancelled: data, not an exception. */

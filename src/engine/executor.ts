@@ -6,6 +6,7 @@
  * not committed one by one: after a crash they simply run again from the last snapshot, and
  * decide the same way because time and randomness come from the snapshot and the step.
  */
+import { evaluateRoutingKey } from "../core/interpreter/routing-key.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { compileInputSchema } from "../core/definition/input-schema.js";
 import type { Definition } from "../core/definition/definition.js";
@@ -95,6 +96,8 @@ export interface StartRunRequest {
   kind: RunKind;
   input: unknown;
   route: RunRoute;
+  /** The binding the run comes through, by id (the route names it by name). */
+  bindingId?: string | null;
   routingKey?: string | null;
   idempotencyKey?: string | null;
   requestHash?: string | null;
@@ -198,12 +201,27 @@ export class Executor {
       created_by: request.actor,
       created_at: at,
       updated_at: at,
+      rollout_id: request.route.rolloutId ?? null,
+      binding_id: request.bindingId ?? null,
       ...snapshotColumns(step.snapshot, at),
     };
     await this.#inserts.add(row);
     this.#emit(row, null, row.status);
     if (row.due_at !== null && row.due_at <= at) this.#notifyDue();
     return toRun(row, { snapshot: step.snapshot, trace: step.trace, route: request.route });
+  }
+
+  /**
+   * The routing key `version`'s definition computes from `input` (its `routingKey`
+   * expression), or null: a rollout then assigns the run at random.
+   */
+  async routingKeyFor(
+    tenantId: string,
+    version: StartVersion,
+    input: unknown,
+  ): Promise<string | null> {
+    const compiled = await this.#compileVersion(tenantId, version);
+    return evaluateRoutingKey(compiled, input, this.options.clock.now());
   }
 
   /** Delivers signal `name` to a run waiting for it (`run_not_waiting` otherwise). */

@@ -13,6 +13,13 @@ export interface WorkerOptions {
   batch?: number;
   /** Called with any error of a round; the loop goes on. */
   onError?: (error: unknown) => void;
+  /**
+   * Other due work to do between rounds (rollout steps and guards, schedules), at most every
+   * {@link automationMs}. The service layer supplies it.
+   */
+  automation?: () => Promise<unknown>;
+  /** How often to run `automation`, in ms (default 1000). */
+  automationMs?: number;
 }
 
 /** A running worker loop. */
@@ -44,12 +51,22 @@ export class Worker {
   }
 
   async #loop(): Promise<void> {
+    let automatedAt = 0;
+    const onError = this.options.onError ?? ((e: unknown) => console.error("strata worker:", e));
     while (this.#running) {
+      const automation = this.options.automation;
+      if (
+        automation !== undefined &&
+        Date.now() - automatedAt >= (this.options.automationMs ?? 1000)
+      ) {
+        automatedAt = Date.now();
+        await automation().catch(onError);
+      }
       let claimed = 0;
       try {
         claimed = await this.executor.runDue(this.options.batch ?? 32);
       } catch (error) {
-        (this.options.onError ?? ((e: unknown) => console.error("strata worker:", e)))(error);
+        onError(error);
       }
       if (claimed === 0 && this.#running) await this.#sleep(this.options.pollMs ?? 200);
     }

@@ -1,4 +1,7 @@
 /** Publishing a draft as the next numbered, immutable version (DESIGN.md L3, L7). */
+import { findActiveRollout } from "../store/rollout-rows.js";
+import { beginRollout, endRollout, planRollout, rolloutInProgress } from "./rollout-service.js";
+import type { PublishRollout } from "./rollout-service.js";
 import { assertValidDefinition, summarizeChanges } from "../core/definition/index.js";
 import { StrataError } from "../core/errors.js";
 import type { Version } from "../core/model.js";
@@ -28,6 +31,16 @@ export interface PublishOptions {
   activate?: boolean;
   /** Retire the version the new one replaces on the live route. */
   retirePrevious?: boolean;
+  /**
+   * Start a rollout of the new version instead of making it live at once (DESIGN.md L7): its
+   * percentage, and optionally an automatic ramp and a guard.
+   */
+  rollout?: PublishRollout;
+  /**
+   * During a rollout, a publish that changes the live route is refused (`rollout_in_progress`)
+   * unless this ends that rollout (status `replaced`) first.
+   */
+  replaceRollout?: boolean;
 }
 
 /** Publishes drafts. */
@@ -47,6 +60,13 @@ export class PublishService {
       throw new StrataError(
         "validation_failed",
         "retirePrevious retires the version being replaced on the live route, so it needs activate: true",
+      );
+    }
+    const plan = options.rollout === undefined ? null : planRollout(options.rollout);
+    if (plan !== null && (!activate || options.retirePrevious === true)) {
+      throw new StrataError(
+        "validation_failed",
+        "a rollout shares the live route with the version it replaces: it cannot go with activate: false or retirePrevious",
       );
     }
     return runChange(this.deps, async (trx, now) => {
@@ -72,6 +92,34 @@ export class PublishService {
       });
       const retired: number[] = [];
       if (activate) {
+        const active = await findActiveRollout(
+          trx,
+          ctx.tenantId,
+          workflow.id,
+          this.deps.store.dialect,
+        );
+        if (active !== undefined && options.replaceRollout !== true) {
+          throw rolloutInProgress(workflow.key, active);
+        }
+        if (active !== undefined && plan === null) {
+          await endRollout(
+            trx,
+            this.deps,
+            ctx.actor,
+            workflow,
+            active,
+            now,
+            "replaced",
+            `replaced by the publish of v${number}`,
+          );
+        }
+      }
+      if (plan !== null) {
+        const published = { ...draft, number, published_at: now };
+        await beginRollout(trx, this.deps, ctx, workflow, published, plan, now, {
+          replace: options.replaceRollout === true,
+        });
+      } else if (activate) {
         await setLiveRoute(trx, ctx.tenantId, workflow.id, draft.id, now);
         if (
           options.retirePrevious === true &&
@@ -99,7 +147,8 @@ export class PublishService {
           hash: draft.hash,
           description: options.description ?? null,
           summary,
-          live: activate,
+          live: activate && plan === null,
+          rollout: options.rollout ?? null,
           retired,
         },
       });

@@ -3,11 +3,12 @@
  * The executor does the running; this layer decides which version a new run uses and who may
  * see what (test runs stay out of lists unless asked, L13).
  */
+import { bucketOf, inCandidate, randomBucket } from "../core/routing/bucket.js";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../core/definition/canonical.js";
 import { StrataError } from "../core/errors.js";
 import { assertAcceptsProductionRuns } from "../core/lifecycle.js";
-import type { Run, RunKind, RunStatus } from "../core/model.js";
+import type { Run, RunKind, RunRoute, RunStatus } from "../core/model.js";
 import type { Executor, StartVersion } from "../engine/executor.js";
 import { toRun } from "../engine/run-record.js";
 import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
@@ -58,6 +59,20 @@ export class RunService {
 
   /** Starts a run of workflow `ref` on the version its selector names. */
   async start(ctx: CallContext, ref: string, request: StartRunInput): Promise<Run> {
+    return this.startVia(ctx, ref, request, null);
+  }
+
+  /**
+   * Starts a run, through `binding` when one is given (the run records it). On the live route
+   * during a rollout, the run's bucket picks the side: from the request's routing key, else
+   * the key the stable version's `routingKey` expression computes, else at random.
+   */
+  async startVia(
+    ctx: CallContext,
+    ref: string,
+    request: StartRunInput,
+    binding: { id: string; name: string } | null,
+  ): Promise<Run> {
     const selector = request.version ?? "live";
     const kind = selector === "draft" ? "test" : (request.kind ?? "production");
     if (selector === "draft" && request.kind === "production") {
@@ -84,7 +99,18 @@ export class RunService {
       if (earlier !== undefined)
         return sameRequestOrFail(earlier, requestHash, request.idempotencyKey);
     }
-    const version = checkTarget(workflow.key, selector, target.version);
+    let version = checkTarget(workflow.key, selector, target.version);
+    let routingKey = request.routingKey ?? null;
+    const route: RunRoute = { selector: String(selector) };
+    if (binding !== null) route.binding = binding.name;
+    const rollout = target.rollout;
+    if (rollout !== null && selector === "live") {
+      routingKey ??= await this.executor.routingKeyFor(ctx.tenantId, version, request.input);
+      const bucket = routingKey === null ? randomBucket() : bucketOf(rollout.id, routingKey);
+      const arm = inCandidate(bucket, rollout.share) ? "candidate" : "stable";
+      if (arm === "candidate") version = { ...rollout.candidate, definition: null };
+      Object.assign(route, { rolloutId: rollout.id, bucket, arm });
+    }
     const started = this.executor.start({
       tenantId: ctx.tenantId,
       actor: ctx.actor,
@@ -92,8 +118,9 @@ export class RunService {
       version,
       kind,
       input: request.input,
-      route: { selector: String(selector) },
-      routingKey: request.routingKey ?? null,
+      route,
+      bindingId: binding?.id ?? null,
+      routingKey,
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash,
     });

@@ -11,6 +11,8 @@ import { AuditService } from "./audit-service.js";
 import type { ServiceDeps } from "./deps.js";
 import { DraftService } from "./draft-service.js";
 import { PublishService } from "./publish-service.js";
+import { BindingService } from "./binding-service.js";
+import { RolloutService } from "./rollout-service.js";
 import { RunService } from "./run-service.js";
 import { TokenService } from "./token-service.js";
 import { VersionService } from "./version-service.js";
@@ -41,6 +43,13 @@ export interface StrataServices {
   runs: RunService;
   audit: AuditService;
   tokens: TokenService;
+  rollouts: RolloutService;
+  bindings: BindingService;
+  /**
+   * One round of routing automation: due rollout steps and guard looks, and due schedules.
+   * The worker loop calls it about once a second; returns how many things it looked at.
+   */
+  automate(): Promise<number>;
   /** The worker loop, once started in this process. */
   worker?: Worker;
 }
@@ -65,6 +74,9 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
   });
   const drafts = new DraftService(deps);
+  const runs = new RunService(deps, executor);
+  const rollouts = new RolloutService(deps);
+  const bindings = new BindingService(deps, runs);
   return {
     deps,
     handlers,
@@ -73,8 +85,11 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
     drafts,
     versions: new VersionService(deps),
     publisher: new PublishService(deps, drafts),
-    runs: new RunService(deps, executor),
+    runs,
     audit: new AuditService(deps),
     tokens: new TokenService(deps),
+    rollouts,
+    bindings,
+    automate: async () => (await rollouts.runAutomation()) + (await bindings.fireDue()),
   };
 }

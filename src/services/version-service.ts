@@ -1,19 +1,28 @@
 /** Published versions: history, retire, restore and delete (DESIGN.md L8–L10). */
 import { StrataError } from "../core/errors.js";
-import { assertDeletable, assertRestorable, assertRetirable } from "../core/lifecycle.js";
-import type { Draft, Version } from "../core/model.js";
+import {
+  assertDeletable,
+  assertRestorable,
+  assertRetirable,
+  versionState,
+} from "../core/lifecycle.js";
+import type { Draft, Version, VersionImpact } from "../core/model.js";
+import { bindingsOfWorkflow } from "../store/binding-rows.js";
+import { findActiveRollout } from "../store/rollout-rows.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import type { StoreTransaction } from "../store/store.js";
 import {
   countRunsByVersion,
   deleteVersionRow,
+  findNewestUnretired,
   findVersionByNumber,
+  listOpenRunIds,
   listVersionRows,
   setRetiredAt,
 } from "../store/version-rows.js";
 import type { VersionRow } from "../store/version-rows.js";
 import { findLiveVersionId, findWorkflow, setLiveRoute } from "../store/workflow-rows.js";
-import type { WorkflowRow } from "../store/workflow-rows.js";
+import type { Executor, WorkflowRow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import { loadRunCounts, loadVersion, toDraft, toVersion } from "./views.js";
@@ -60,6 +69,7 @@ export class VersionService {
     return this.change(ctx, ref, number, async (trx, workflow, version, now) => {
       const liveId = await findLiveVersionId(trx, ctx.tenantId, workflow.id);
       const live = liveId === version.id;
+      await assertNotInRollout(trx, ctx.tenantId, workflow, version);
       assertRetirable({
         number,
         live,
@@ -113,6 +123,90 @@ export class VersionService {
     });
   }
 
+  /**
+   * What retiring or deleting version `number` would do, without doing it (`--dry-run`): whether
+   * each is allowed now and why not, the bindings that would break or move, and the runs still
+   * in flight on it.
+   */
+  async impact(ctx: CallContext, ref: string, number: number): Promise<VersionImpact> {
+    const db = this.deps.store.db;
+    const workflow = await this.findWorkflow(ctx, ref);
+    const version = await findVersionByNumber(db, ctx.tenantId, workflow.id, number);
+    if (version === undefined) throw versionNotFound(workflow.key, number);
+    const liveId = await findLiveVersionId(db, ctx.tenantId, workflow.id);
+    const live = liveId === version.id;
+    const refusal = (check: () => void | Promise<void>) =>
+      Promise.resolve()
+        .then(check)
+        .then(
+          () => null,
+          (thrown: unknown) => {
+            if (!(thrown instanceof StrataError)) throw thrown;
+            return { code: thrown.code, message: thrown.message };
+          },
+        );
+    const times = { publishedAt: version.published_at, retiredAt: version.retired_at };
+    const retireRefusal = await refusal(async () => {
+      await assertNotInRollout(db, ctx.tenantId, workflow, version);
+      assertRetirable({ number, live, workflowStatus: workflow.status, ...times });
+    });
+    const runs = (await countRunsByVersion(db, ctx.tenantId, [version.id])).reduce(
+      (sum, row) => sum + row.count,
+      0,
+    );
+    const deleteRefusal = await refusal(() => assertDeletable({ number, runs, ...times }));
+    const latestAfter = await findNewestUnretired(db, ctx.tenantId, workflow.id, version.id);
+    const bindings = (await bindingsOfWorkflow(db, ctx.tenantId, workflow.id)).flatMap(
+      (binding): VersionImpact["bindings"] => {
+        if (binding.selector === String(number)) {
+          return [
+            {
+              name: binding.name,
+              selector: number,
+              effect: "breaks",
+              code: "version_retired",
+              movesTo: null,
+            },
+          ];
+        }
+        if (binding.selector === "latest" && latestAfter.current === version.id) {
+          return latestAfter.next === null
+            ? [
+                {
+                  name: binding.name,
+                  selector: "latest",
+                  effect: "breaks",
+                  code: "no_live_version",
+                  movesTo: null,
+                },
+              ]
+            : [
+                {
+                  name: binding.name,
+                  selector: "latest",
+                  effect: "moves",
+                  code: null,
+                  movesTo: latestAfter.next,
+                },
+              ];
+        }
+        return [];
+      },
+    );
+    const open = await listOpenRunIds(db, ctx.tenantId, version.id, 100);
+    return {
+      workflowId: workflow.id,
+      version: number,
+      state: versionState(times),
+      live,
+      retire: { allowed: retireRefusal === null, refusal: retireRefusal },
+      delete: { allowed: deleteRefusal === null, refusal: deleteRefusal },
+      bindings,
+      openRuns: open.count,
+      openRunIds: open.ids,
+    };
+  }
+
   /** Locks the workflow, reads version `number`, applies `work` and writes its audit event. */
   private async change(
     ctx: CallContext,
@@ -151,6 +245,23 @@ export class VersionService {
     if (workflow === undefined) throw workflowNotFound(ref);
     return workflow;
   }
+}
+
+/** L8: neither side of a rollout in progress can be retired. */
+async function assertNotInRollout(
+  q: Executor,
+  tenantId: string,
+  workflow: WorkflowRow,
+  version: VersionRow,
+): Promise<void> {
+  const rollout = await findActiveRollout(q, tenantId, workflow.id);
+  if (rollout === undefined) return;
+  if (rollout.stable_version_id !== version.id && rollout.candidate_version_id !== version.id)
+    return;
+  throw new StrataError(
+    workflow.status === "active" ? "version_live" : "rollout_in_progress",
+    `version ${version.number} is part of the rollout of v${rollout.candidate_number} in progress; promote or abort it first`,
+  );
 }
 
 /** The error for an unknown version number. */

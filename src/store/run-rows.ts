@@ -41,11 +41,13 @@ const RUN_COLUMNS = [
   "created_at",
   "updated_at",
   "ended_at",
+  "rollout_id",
+  "binding_id",
 ] as const satisfies readonly (keyof RunsTable)[];
 
 /**
  * The most rows one INSERT carries: a power of two, so a batch is a few statements of
- * precompiled sizes (256, 128, …, 1). 256 rows × 28 columns stays far below SQLite's limit of
+ * precompiled sizes (256, 128, …, 1). 256 rows × 31 columns stays far below SQLite's limit of
  * 32,766 bound parameters and PostgreSQL's 65,535.
  */
 const ROWS_PER_INSERT = 256;

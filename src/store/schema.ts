@@ -78,6 +78,55 @@ export interface RunsTable {
   created_at: string;
   updated_at: string;
   ended_at: string | null;
+  /** The rollout that routed the run, if any (the guard counts failures per arm by it). */
+  rollout_id: string | null;
+  /** The binding the run came through, if any. */
+  binding_id: string | null;
+}
+
+/** `rollouts`: staged moves of the live route; one active per workflow, the rest history. */
+export interface RolloutsTable {
+  tenant_id: string;
+  id: string;
+  workflow_id: string;
+  stable_version_id: string;
+  candidate_version_id: string;
+  /** The candidate's share of the traffic in basis points (percent × 100). */
+  share: number;
+  status: "active" | "promoted" | "aborted" | "replaced" | "rolled_back";
+  /** JSON: the shares still to come, ascending. */
+  steps: string | null;
+  step_every_ms: number | null;
+  next_step_at: string | null;
+  /** JSON: the guard (see core/routing/guard.ts). */
+  guard: string | null;
+  next_check_at: string | null;
+  started_at: string;
+  started_by: string;
+  updated_at: string;
+  ended_at: string | null;
+  ended_by: string | null;
+  end_reason: string | null;
+}
+
+/** `bindings`: named entry points with a selector, an event type, a schedule. */
+export interface BindingsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  workflow_id: string;
+  /** `live`, `latest`, or a version number as text. */
+  selector: string;
+  event_type: string | null;
+  cron: string | null;
+  timezone: string | null;
+  /** JSON: the input of scheduled runs. */
+  input: string | null;
+  next_fire_at: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
 }
 
 /** `audit_events`: the append-only, hash-chained log. */
@@ -124,4 +173,6 @@ export interface StrataSchema {
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
   tokens: TokensTable;
+  rollouts: RolloutsTable;
+  bindings: BindingsTable;
 }

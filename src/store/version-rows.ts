@@ -277,3 +277,47 @@ export async function deleteRunsOfDraft(
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * LATEST now (`current`, a version id) and what it would be without version `excludedId`
+ * (`next`, a number), for the impact of retiring it.
+ */
+export async function findNewestUnretired(
+  q: Executor,
+  tenantId: string,
+  workflowId: string,
+  excludedId: string,
+): Promise<{ current: string | null; next: number | null }> {
+  const rows = await q
+    .selectFrom("versions")
+    .select(["id", "number"])
+    .where("tenant_id", "=", tenantId)
+    .where("workflow_id", "=", workflowId)
+    .where("published_at", "is not", null)
+    .where("retired_at", "is", null)
+    .orderBy("number", "desc")
+    .limit(2)
+    .execute();
+  const next = rows.find((row) => row.id !== excludedId);
+  return { current: rows[0]?.id ?? null, next: next?.number ?? null };
+}
+
+/** The ids of the runs in flight on a version (up to `limit`), and how many there are. */
+export async function listOpenRunIds(
+  q: Executor,
+  tenantId: string,
+  versionId: string,
+  limit: number,
+): Promise<{ count: number; ids: string[] }> {
+  const open = (qb: Executor) =>
+    qb
+      .selectFrom("runs")
+      .where("tenant_id", "=", tenantId)
+      .where("version_id", "=", versionId)
+      .where("status", "in", ["running", "waiting"]);
+  const ids = await open(q).select("id").orderBy("created_at").limit(limit).execute();
+  const count = await open(q)
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .executeTakeFirst();
+  return { count: Number(count?.count ?? 0), ids: ids.map((row) => row.id) };
+}

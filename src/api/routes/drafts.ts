@@ -10,7 +10,7 @@ import type { Draft } from "../../core/model.js";
 import type { StrataServices } from "../../services/strata-services.js";
 import { idempotencyKey, ifMatchRevision } from "../headers.js";
 import { addRoute } from "../route.js";
-import { Definition, WorkflowParams, closed } from "./schemas.js";
+import { Definition, PositiveInt, WorkflowParams, closed } from "./schemas.js";
 
 function requireRevision(request: FastifyRequest, fromBody?: number): number {
   const revision = ifMatchRevision(request) ?? fromBody;
@@ -41,7 +41,7 @@ export function draftRoutes(app: FastifyInstance, services: StrataServices): voi
     params,
     summary: "Open the draft from the live version or version `from`",
     errors: ["not_found", "draft_exists", "all_versions_retired"],
-    body: Type.Optional(closed({ from: Type.Optional(Type.Integer({ minimum: 1 })) })),
+    body: Type.Optional(closed({ from: Type.Optional(PositiveInt()) })),
     handler: async ({ identity, params: p, body, reply }) =>
       withEtag(reply, await services.drafts.open(identity, p.wf ?? "", body ?? {})),
   });
@@ -123,7 +123,7 @@ export function draftRoutes(app: FastifyInstance, services: StrataServices): voi
     errors: ["not_found", "revision_mismatch", "definition_invalid", "no_changes"],
     body: Type.Optional(
       closed({
-        revision: Type.Optional(Type.Integer({ minimum: 1 })),
+        revision: Type.Optional(PositiveInt()),
         description: Type.Optional(Type.String({ maxLength: 2000 })),
         activate: Type.Optional(Type.Boolean()),
         retirePrevious: Type.Optional(Type.Boolean()),

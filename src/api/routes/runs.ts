@@ -13,7 +13,7 @@ import type { StrataServices } from "../../services/strata-services.js";
 import type { RequestIdentity } from "../auth.js";
 import { idempotencyKey } from "../headers.js";
 import { addRoute } from "../route.js";
-import { WorkflowParams, closed } from "./schemas.js";
+import { PositiveInt, WorkflowParams, closed } from "./schemas.js";
 
 const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
@@ -55,7 +55,7 @@ export function runRoutes(app: FastifyInstance, services: StrataServices): void 
           Type.Literal("live"),
           Type.Literal("latest"),
           Type.Literal("draft"),
-          Type.Integer({ minimum: 1 }),
+          PositiveInt(),
         ]),
       ),
       routingKey: Type.Optional(Type.String({ maxLength: 200 })),
@@ -80,7 +80,7 @@ export function runRoutes(app: FastifyInstance, services: StrataServices): void 
     summary: "List runs, newest first (test runs only when asked)",
     querystring: closed({
       workflow: Type.Optional(Type.String({ maxLength: 100 })),
-      version: Type.Optional(Type.Integer({ minimum: 1 })),
+      version: Type.Optional(PositiveInt()),
       kind: Type.Optional(
         Type.Union([Type.Literal("production"), Type.Literal("test"), Type.Literal("all")]),
       ),

@@ -2,13 +2,20 @@
 import { Type } from "typebox";
 import type { TSchema } from "typebox";
 
+/** The largest number the stores keep in an INTEGER column (PostgreSQL's int4). */
+export const MAX_INT = 2_147_483_647;
+
+/** A version number, a revision, a count: a positive integer a column can hold. */
+export const PositiveInt = (options: { description?: string } = {}) =>
+  Type.Integer({ minimum: 1, maximum: MAX_INT, ...options });
+
 /** `{wf}`: a workflow's id or key. */
 export const WorkflowParams = Type.Object({ wf: Type.String({ minLength: 1, maxLength: 100 }) });
 
 /** `{wf}/versions/{n}`. */
 export const VersionParams = Type.Object({
   wf: Type.String({ minLength: 1, maxLength: 100 }),
-  n: Type.Integer({ minimum: 1 }),
+  n: PositiveInt(),
 });
 
 /** A definition as a JSON object (DESIGN.md §4); checked in full at publish. */

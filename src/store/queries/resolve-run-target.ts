@@ -7,7 +7,8 @@
  *
  * The query is built and compiled once per selector shape (see precompiled-query.ts).
  *
- * - `live` joins the live route; `latest` picks the highest published, non-retired number
+ * - `live` joins the live route, and the active rollout with its candidate if there is one
+ *   (the live route's version is then the rollout's stable side); `latest` picks the highest published, non-retired number
  *   through the (tenant_id, workflow_id, number) index; a number joins that version; `draft`
  *   joins the one row without `published_at`.
  */
@@ -29,6 +30,13 @@ export interface RunTarget {
     retiredAt: string | null;
     /** Only for the draft. */
     definition: string | null;
+  } | null;
+  /** For `live`: the rollout in progress, with its candidate; null when there is none. */
+  rollout: {
+    id: string;
+    /** The candidate's share in basis points. */
+    share: number;
+    candidate: { id: string; number: number; hash: string };
   } | null;
 }
 
@@ -66,6 +74,27 @@ function targetQuery(shape: "live" | "latest" | "draft" | "number", byId: boolea
               .whereRef("r.workflow_id", "=", "w.id"),
           );
         })
+        .$if(shape === "live", (qb) =>
+          qb
+            .leftJoin("rollouts as ro", (join) =>
+              join
+                .onRef("ro.tenant_id", "=", "w.tenant_id")
+                .onRef("ro.workflow_id", "=", "w.id")
+                .on("ro.status", "=", "active"),
+            )
+            .leftJoin("versions as cv", (join) =>
+              join
+                .onRef("cv.tenant_id", "=", "ro.tenant_id")
+                .onRef("cv.id", "=", "ro.candidate_version_id"),
+            )
+            .select([
+              "ro.id as rollout_id",
+              "ro.share",
+              "cv.id as candidate_id",
+              "cv.number as candidate_number",
+              "cv.hash as candidate_hash",
+            ]),
+        )
         .select([
           "w.id",
           "w.key",
@@ -92,6 +121,11 @@ interface TargetRow {
   hash: string | null;
   retired_at: string | null;
   definition: string | null;
+  rollout_id?: string | null;
+  share?: number | null;
+  candidate_id?: string | null;
+  candidate_number?: number | null;
+  candidate_hash?: string | null;
 }
 
 const QUERIES = {
@@ -125,6 +159,21 @@ export async function resolveRunTarget(
             hash: row.hash,
             retiredAt: row.retired_at,
             definition: row.definition,
+          },
+    rollout:
+      row.rollout_id == null ||
+      row.candidate_id == null ||
+      row.candidate_hash == null ||
+      row.candidate_number == null
+        ? null
+        : {
+            id: row.rollout_id,
+            share: Number(row.share),
+            candidate: {
+              id: row.candidate_id,
+              number: Number(row.candidate_number),
+              hash: row.candidate_hash,
+            },
           },
   };
 }
