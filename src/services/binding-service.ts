@@ -274,22 +274,29 @@ export class BindingService {
     return rows.length;
   }
 
+  /** Starts a run through `row`; a refusal says which binding is broken and how to fix it. */
   private async runThrough(
     ctx: CallContext,
     row: BindingRow,
     request: BindingRunInput,
   ): Promise<Run> {
-    return this.runs.startVia(
-      ctx,
-      row.workflow_id,
-      {
-        input: request.input,
-        version: parseSelector(row.selector),
-        ...(request.routingKey === undefined ? {} : { routingKey: request.routingKey }),
-        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
-      },
-      { id: row.id, name: row.name },
-    );
+    return this.runs
+      .startVia(
+        ctx,
+        row.workflow_id,
+        {
+          input: request.input,
+          version: parseSelector(row.selector),
+          ...(request.routingKey === undefined ? {} : { routingKey: request.routingKey }),
+          ...(request.idempotencyKey === undefined
+            ? {}
+            : { idempotencyKey: request.idempotencyKey }),
+        },
+        { id: row.id, name: row.name },
+      )
+      .catch((thrown: unknown) => {
+        throw brokenBinding(row, thrown);
+      });
   }
 
   private async viewIn(trx: StoreTransaction, ctx: CallContext, id: string): Promise<Binding> {
@@ -407,12 +414,25 @@ export function nextTick(cron: string | null, timezone: string | null, after: Da
     schedule = new Cron(cron, { paused: true, ...(timezone === null ? {} : { timezone }) });
   } catch (thrown) {
     const reason = thrown instanceof Error ? thrown.message : String(thrown);
-    throw new StrataError(
-      "validation_failed",
-      `the schedule ${JSON.stringify(cron)}${timezone === null ? "" : ` in ${timezone}`} is not valid (${reason}); use five fields such as "0 * * * *"`,
+    throw invalidSchedule(cron, timezone, reason);
+  }
+  try {
+    return schedule.nextRun(after)?.toISOString() ?? null;
+  } catch (thrown) {
+    // croner checks the time zone only when it computes a time.
+    throw invalidSchedule(
+      cron,
+      timezone,
+      thrown instanceof Error ? thrown.message : String(thrown),
     );
   }
-  return schedule.nextRun(after)?.toISOString() ?? null;
+}
+
+function invalidSchedule(cron: string, timezone: string | null, reason: string): StrataError {
+  return new StrataError(
+    "validation_failed",
+    `the schedule ${JSON.stringify(cron)}${timezone === null ? "" : ` in ${timezone}`} is not valid (${reason}); use five fields such as "0 * * * *" and an IANA time zone such as Europe/Berlin`,
+  );
 }
 
 function rowFields(row: BindingRow): BindingFields {
@@ -451,6 +471,24 @@ function assertName(name: string, what: string): void {
       `a ${what} is lowercase letters, digits, dots, dashes and underscores (up to 128), not ${JSON.stringify(name)}`,
     );
   }
+}
+
+/** What a binding's refusal says: the start's own error, naming the binding and the fix. */
+function brokenBinding(row: BindingRow, thrown: unknown): unknown {
+  if (!(thrown instanceof StrataError)) return thrown;
+  const fixes: Partial<Record<string, string>> = {
+    version_retired: `restore the version, or re-pin the binding: strata binding update ${row.name} --selector <n>`,
+    not_found: `re-pin the binding: strata binding update ${row.name} --selector <n>`,
+    no_live_version: "publish a version, or roll back to one",
+    workflow_deactivated: "activate the workflow",
+  };
+  const fix = fixes[thrown.code];
+  if (fix === undefined || (thrown.code === "not_found" && !/has no version/.test(thrown.message)))
+    return thrown;
+  return new StrataError(thrown.code, `binding ${row.name} is broken: ${thrown.message}; ${fix}`, {
+    details: thrown.details,
+    cause: thrown,
+  });
 }
 
 /** The error for an unknown binding. */
