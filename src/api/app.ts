@@ -10,7 +10,7 @@ import swagger from "@fastify/swagger";
 import { createHash } from "node:crypto";
 import { Ajv } from "ajv";
 import Fastify from "fastify";
-import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from "fastify";
 import type { StrataServices } from "../services/strata-services.js";
 import { StrataError } from "../core/errors.js";
 import { registerMetrics } from "./metrics.js";
@@ -76,6 +76,23 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    // Errors Fastify finds before routing (a malformed URL, an over-long path segment) get the
+    // same problem+json as every other error.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      void reply
+        .code(400)
+        .type(PROBLEM_TYPE)
+        .send(
+          toProblem(
+            new StrataError(
+              "validation_failed",
+              error.code === "FST_ERR_MAX_PARAM_LENGTH"
+                ? "a path segment is longer than the server accepts (100 characters)"
+                : `the URL is malformed (${error.message}); percent-encode path segments`,
+            ),
+          ),
+        );
+    },
     // Fastify's request log line has method, URL and addresses, never headers: the
     // Authorization header (a token) is not logged.
   });

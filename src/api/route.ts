@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { TSchema } from "typebox";
-import { ERROR_STATUS } from "../core/errors.js";
+import { ERROR_STATUS, StrataError } from "../core/errors.js";
 import type { Role } from "../core/roles.js";
 import type { StrataServices } from "../services/strata-services.js";
 import { authorize } from "./auth.js";
@@ -37,6 +37,11 @@ export interface RouteSpec {
   body?: TSchema;
   params?: TSchema;
   querystring?: TSchema;
+  /**
+   * The whole body is opaque data stored as JSON (a signal's payload), so it may hold any
+   * text; elsewhere only `input`, `data` and `definition` may.
+   */
+  rawBody?: boolean;
   /** 200 unless given (201 for creations, 204 for deletions). */
   status?: number;
   handler: (context: RouteContext) => Promise<unknown>;
@@ -55,10 +60,21 @@ const ProblemSchema = Type.Object(
   { description: "RFC 9457 problem details with Strata's stable `code`" },
 );
 
-/** Registers `spec` on `app`. */
+/** Who made each request, found before its body is even read. */
+const identities = new WeakMap<FastifyRequest, RequestIdentity>();
+
+/**
+ * Registers `spec` on `app`. The token and role are checked first (`onRequest`), so a caller
+ * without the right token learns nothing about what a valid body would be; then the body and
+ * parameters are validated, then the handler runs.
+ */
 export function addRoute(app: FastifyInstance, services: StrataServices, spec: RouteSpec): void {
   const errorStatuses = new Set(["400", "401", "403", "404", ...spec.errors.map(statusOf)]);
   app.route({
+    onRequest: async (request) => {
+      identities.set(request, await authorize(services.tokens, request, spec.role));
+    },
+    preHandler: async (request) => assertNoNul(request, spec.rawBody === true),
     method: spec.method,
     url: spec.url,
     schema: {
@@ -74,7 +90,8 @@ export function addRoute(app: FastifyInstance, services: StrataServices, spec: R
       response: Object.fromEntries([...errorStatuses].map((status) => [status, ProblemSchema])),
     },
     handler: async (request, reply) => {
-      const identity = await authorize(services.tokens, request, spec.role);
+      const identity = identities.get(request);
+      if (identity === undefined) throw new Error("the request was not authorized");
       const result = await spec.handler({
         identity,
         services,
@@ -88,6 +105,44 @@ export function addRoute(app: FastifyInstance, services: StrataServices, spec: R
       return spec.status === 204 ? null : result;
     },
   });
+}
+
+/**
+ * Refuses NUL characters where text is stored as text (names, keys, descriptions, routing
+ * keys, path and query values, headers): PostgreSQL cannot store them, and no one means them.
+ * Inside `input`, `data` and `definition` they are fine: those are stored as escaped JSON.
+ */
+function assertNoNul(request: FastifyRequest, rawBody: boolean): void {
+  const where =
+    findNul(request.params, "path") ??
+    findNul(request.query, "query") ??
+    findNul(
+      {
+        "if-match": request.headers["if-match"],
+        "idempotency-key": request.headers["idempotency-key"],
+      },
+      "header",
+    ) ??
+    (rawBody ? undefined : findNul(request.body, "body"));
+  if (where !== undefined) {
+    throw new StrataError(
+      "validation_failed",
+      `${where} contains a NUL character (\\u0000); remove it`,
+    );
+  }
+}
+
+const OPAQUE_FIELDS = new Set(["input", "data", "definition"]);
+
+function findNul(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  if (typeof value !== "object" || value === null || depth > 8) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    if (depth === 0 && path === "body" && OPAQUE_FIELDS.has(key)) continue;
+    const found = findNul(inner, `${path}.${key}`, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** The HTTP status an error code maps to (see core/errors.ts). */

@@ -15,7 +15,14 @@ export const YAML_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"
 export function registerYamlBodies(app: FastifyInstance): void {
   app.addContentTypeParser(YAML_TYPES, { parseAs: "string" }, (_request, text, done) => {
     try {
-      done(null, parse(text as string, { maxAliasCount: 50, prettyErrors: true }) as unknown);
+      done(
+        null,
+        parse(text as string, {
+          maxAliasCount: 50,
+          prettyErrors: true,
+          logLevel: "error",
+        }) as unknown,
+      );
     } catch (thrown) {
       const reason = thrown instanceof Error ? thrown.message.split("\n")[0] : "unreadable";
       done(

@@ -1,12 +1,25 @@
 /** Reading and verifying the audit log (DESIGN.md L14, §6). */
 import { verifyChain } from "../core/audit-chain.js";
 import type { ChainVerdict } from "../core/audit-chain.js";
+import { StrataError } from "../core/errors.js";
 import type { AuditEvent } from "../core/model.js";
 import { listAuditRows, readAuditHead } from "../store/audit-rows.js";
 import { findWorkflow } from "../store/workflow-rows.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { Page } from "./workflow-service.js";
 import { workflowNotFound } from "./workflow-service.js";
+
+/** An audit cursor: the `seq` of the last event seen, a whole number an INTEGER column holds. */
+function decodeSeq(cursor: string): number {
+  const seq = Number(cursor);
+  if (!/^\d{1,10}$/.test(cursor) || seq > 2_147_483_647) {
+    throw new StrataError(
+      "validation_failed",
+      "invalid cursor; pass back the nextCursor of a previous page",
+    );
+  }
+  return seq;
+}
 
 /** Audit operations. */
 export class AuditService {
@@ -28,7 +41,7 @@ export class AuditService {
     const rows = await listAuditRows(db, ctx.tenantId, {
       limit: limit + 1,
       ...(workflowId === undefined ? {} : { workflowId }),
-      ...(options.cursor === undefined ? {} : { afterSeq: Number(options.cursor) }),
+      ...(options.cursor === undefined ? {} : { afterSeq: decodeSeq(options.cursor) }),
     });
     const items = rows.slice(0, limit);
     const last = items.at(-1);

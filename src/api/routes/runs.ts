@@ -121,6 +121,7 @@ export function runRoutes(app: FastifyInstance, services: StrataServices): void 
     }),
     body: Type.Optional(Type.Unknown({ description: "the signal's payload, bound as $signal" })),
     summary: "Send a signal to a waiting run",
+    rawBody: true,
     handler: async ({ identity, params, body }) => {
       visible(identity, await services.runs.show(identity, params.id ?? ""));
       return services.runs.signal(identity, params.id ?? "", params.name ?? "", body ?? null);
