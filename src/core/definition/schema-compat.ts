@@ -258,8 +258,8 @@ const BOUNDS: ReadonlyArray<readonly [string, "lower" | "upper"]> = [
 
 function compareBounds(before: Schema, after: Schema, path: string, out: SchemaChange[]): void {
   for (const [keyword, side] of BOUNDS) {
-    const old = typeof before[keyword] === "number" ? (before[keyword] as number) : undefined;
-    const next = typeof after[keyword] === "number" ? (after[keyword] as number) : undefined;
+    const old = typeof before[keyword] === "number" ? before[keyword] : undefined;
+    const next = typeof after[keyword] === "number" ? after[keyword] : undefined;
     if (old === next) continue;
     const tighter =
       old === undefined
