@@ -4,6 +4,8 @@
  * malformed (drafts are allowed to be), so every field is read defensively.
  */
 
+import { jsonEqual } from "./json-equal.js";
+
 type Fields = Record<string, unknown>;
 
 /** Top-level fields other than `nodes`, with the line each change gets, in summary order. */
@@ -69,21 +71,4 @@ function asFields(value: unknown): Fields {
   return value !== null && typeof value === "object" && !Array.isArray(value)
     ? (value as Fields)
     : {};
-}
-
-/**
- * Deep equality of JSON values, with the canonical form's view of objects: key order does not
- * matter and a member that is `undefined` counts as absent.
- */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((item, index) => jsonEqual(item, b[index]));
-  }
-  const left = a as Fields;
-  const right = b as Fields;
-  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
-  return [...keys].every((key) => jsonEqual(left[key], right[key]));
 }
