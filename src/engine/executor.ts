@@ -6,9 +6,8 @@
  * not committed one by one: after a crash they simply run again from the last snapshot, and
  * decide the same way because time and randomness come from the snapshot and the step.
  */
+import { describeInputErrors, inputErrors } from "../core/interpreter/input-errors.js";
 import { evaluateRoutingKey } from "../core/interpreter/routing-key.js";
-import type { ValidateFunction } from "ajv/dist/2020.js";
-import { compileInputSchema } from "../core/definition/input-schema.js";
 import type { Definition } from "../core/definition/definition.js";
 import type { Clock } from "../core/clock.js";
 import { StrataError, coerceError } from "../core/errors.js";
@@ -505,29 +504,13 @@ export class Executor {
   }
 }
 
-/** Input validators per compiled definition, so a start does not even hash the schema. */
-const inputValidators = new WeakMap<CompiledDefinition, ValidateFunction | null>();
-
 /** Checks a run's input against the version's input schema, reporting every error. */
 function assertInput(compiled: CompiledDefinition, input: unknown): void {
-  let validate = inputValidators.get(compiled);
-  if (validate === undefined) {
-    const schema = compiled.definition.inputSchema;
-    validate = schema === undefined ? null : compileInputSchema(schema);
-    inputValidators.set(compiled, validate);
-  }
-  if (validate === null) return;
-  if (validate(input)) return;
-  const errors = (validate.errors ?? []).map((error) => ({
-    path: error.instancePath === "" ? "/" : error.instancePath,
-    message: error.message ?? error.keyword,
-    keyword: error.keyword,
-    params: error.params,
-  }));
-  const first = errors[0];
+  const errors = inputErrors(compiled, input);
+  if (errors.length === 0) return;
   throw new StrataError(
     "input_invalid",
-    `the input does not match the workflow's input schema (${errors.length} error(s)${first === undefined ? "" : `; ${first.path}: ${first.message}`}); fix the input and start again`,
+    `the input does not match the workflow's input schema (${describeInputErrors(errors)}); fix the input and start again`,
     { details: errors },
   );
 }

@@ -5,19 +5,13 @@
  * stored one-line summary (summarize-changes.ts) names what changed; this says how.
  * Definitions may be drafts, so every field is read defensively.
  */
-import { jsonEqual } from "./json-equal.js";
+import { jsonChanges } from "./json-equal.js";
+import type { FieldChange } from "./json-equal.js";
 import { listNodeEdges, nodeTypeOf } from "./node-edges.js";
 import { compareInputSchemas } from "./schema-compat.js";
 import type { SchemaChange } from "./schema-compat.js";
 
-/** One value that changed, at a path within its owner. */
-export interface FieldChange {
-  /** `start`, `cases[0].when`, `retry.maxAttempts`… */
-  field: string;
-  /** Absent values are `null` here, so the diff stays plain JSON. */
-  before: unknown;
-  after: unknown;
-}
+export type { FieldChange } from "./json-equal.js";
 
 /** An edge whose target changed, appeared or went away. */
 export interface EdgeChange {
@@ -49,7 +43,7 @@ type Fields = Record<string, unknown>;
 export function diffDefinitions(before: unknown, after: unknown): DefinitionDiff {
   const a = asFields(before);
   const b = asFields(after);
-  const fields = leafChanges(omit(a, ["nodes", "inputSchema"]), omit(b, ["nodes", "inputSchema"]));
+  const fields = jsonChanges(omit(a, ["nodes", "inputSchema"]), omit(b, ["nodes", "inputSchema"]));
   const beforeNodes = asFields(a.nodes);
   const afterNodes = asFields(b.nodes);
   const ids = [...new Set([...Object.keys(beforeNodes), ...Object.keys(afterNodes)])].sort();
@@ -63,7 +57,7 @@ export function diffDefinitions(before: unknown, after: unknown): DefinitionDiff
     if (!had) nodes.added.push({ id, type: nodeTypeOf(newNode) ?? null });
     else if (!has) nodes.removed.push({ id, type: nodeTypeOf(oldNode) ?? null });
     else {
-      const changed = leafChanges(asFields(oldNode), asFields(newNode));
+      const changed = jsonChanges(asFields(oldNode), asFields(newNode));
       if (changed.length > 0) {
         nodes.changed.push({
           id,
@@ -103,31 +97,6 @@ function edgeChanges(id: string, before: unknown, after: unknown): EdgeChange[] 
     if (was !== is) changes.push({ from: id, field, before: was, after: is });
   }
   return changes;
-}
-
-/** The leaves that differ between two values, with their paths (objects and arrays walked). */
-function leafChanges(before: unknown, after: unknown, path = ""): FieldChange[] {
-  if (jsonEqual(before, after)) return [];
-  const bothObjects = isPlainObject(before) && isPlainObject(after);
-  const bothArrays = Array.isArray(before) && Array.isArray(after);
-  if (!bothObjects && !bothArrays) {
-    return [{ field: path, before: before ?? null, after: after ?? null }];
-  }
-  if (bothArrays) {
-    const left = before as unknown[];
-    const right = after as unknown[];
-    const changes: FieldChange[] = [];
-    for (let i = 0; i < Math.max(left.length, right.length); i++) {
-      changes.push(...leafChanges(left[i], right[i], `${path}[${i}]`));
-    }
-    return changes;
-  }
-  const left = before as Fields;
-  const right = after as Fields;
-  const keys = [...new Set([...Object.keys(left), ...Object.keys(right)])].sort();
-  return keys.flatMap((key) =>
-    leafChanges(left[key], right[key], path === "" ? key : `${path}.${key}`),
-  );
 }
 
 function fieldPath(segments: ReadonlyArray<string | number>): string {
