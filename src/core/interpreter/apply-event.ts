@@ -46,7 +46,12 @@ export function applyTaskFailed(
 ): NodeId | null {
   const node = nodeOfType(cursor, pending.node, "task");
   const error = taskError(event.error);
-  const fields = { ...taskFields(pending, event.type), attempt: pending.attempt, error };
+  const fields = {
+    ...taskFields(pending, event.type),
+    attempt: pending.attempt,
+    error,
+    ...(event.retryable === false ? { permanent: true as const } : {}),
+  };
   if ((event.retryable ?? true) && pending.attempt < maxAttempts(node.retry)) {
     const delay = retryDelayMs(node.retry, pending.attempt);
     const retryAt = new Date(cursor.env.now.getTime() + delay).toISOString();

@@ -28,6 +28,8 @@ export interface TraceEntry {
   result?: unknown;
   /** A task's error, as its handler reported it. */
   error?: TaskError;
+  /** The handler said the failure is permanent: no attempt is left to retry it. */
+  permanent?: true;
   attempt?: number;
   /** When a failed attempt is tried again (ISO). */
   retryAt?: string;
