@@ -202,6 +202,7 @@ export class Executor {
       updated_at: at,
       rollout_id: request.route.rolloutId ?? null,
       binding_id: request.bindingId ?? null,
+      migrations: null,
       ...snapshotColumns(step.snapshot, at),
     };
     await this.#inserts.add(row);

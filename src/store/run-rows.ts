@@ -43,11 +43,12 @@ const RUN_COLUMNS = [
   "ended_at",
   "rollout_id",
   "binding_id",
+  "migrations",
 ] as const satisfies readonly (keyof RunsTable)[];
 
 /**
  * The most rows one INSERT carries: a power of two, so a batch is a few statements of
- * precompiled sizes (256, 128, …, 1). 256 rows × 31 columns stays far below SQLite's limit of
+ * precompiled sizes (256, 128, …, 1). 256 rows × 32 columns stays far below SQLite's limit of
  * 32,766 bound parameters and PostgreSQL's 65,535.
  */
 const ROWS_PER_INSERT = 256;

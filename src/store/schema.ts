@@ -82,6 +82,46 @@ export interface RunsTable {
   rollout_id: string | null;
   /** The binding the run came through, if any. */
   binding_id: string | null;
+  /** JSON: the moves of this run to other versions (migrations), oldest first. */
+  migrations: string | null;
+}
+
+/** `input_adapters`: JSONata from one version's input to another's, for replay. */
+export interface InputAdaptersTable {
+  tenant_id: string;
+  workflow_id: string;
+  from_number: number;
+  to_number: number;
+  expression: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** `backtests`: stored replay jobs and their reports. */
+export interface BacktestsTable {
+  tenant_id: string;
+  id: string;
+  workflow_id: string;
+  target: string;
+  target_version_id: string | null;
+  target_definition: string;
+  source_number: number | null;
+  since: string | null;
+  run_limit: number;
+  adapter: string | null;
+  mocks: string | null;
+  status: "queued" | "running" | "completed" | "failed" | "cancelled";
+  cancel_requested: Generated<number>;
+  total: number | null;
+  done: Generated<number>;
+  report: string | null;
+  error: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  created_by: string;
+  started_at: string | null;
+  finished_at: string | null;
 }
 
 /** `rollouts`: staged moves of the live route; one active per workflow, the rest history. */
@@ -175,4 +215,6 @@ export interface StrataSchema {
   tokens: TokensTable;
   rollouts: RolloutsTable;
   bindings: BindingsTable;
+  input_adapters: InputAdaptersTable;
+  backtests: BacktestsTable;
 }

@@ -54,7 +54,7 @@ function withThreshold(limit: number): CompiledDefinition {
         ),
       },
     },
-  } as Definition);
+  } as unknown as Definition);
 }
 
 const reviewed: ScriptedEvent[] = [
