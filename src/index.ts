@@ -33,7 +33,39 @@ export type { CreateWorkflowInput, Page } from "./services/workflow-service.js";
 export type { OpenDraftOptions, SaveDraftInput } from "./services/draft-service.js";
 export type { PublishOptions } from "./services/publish-service.js";
 export type { StartRunInput, ListRunsOptions, VersionSelector } from "./services/run-service.js";
+export type {
+  StartRolloutInput,
+  PublishRollout,
+  RollbackInput,
+  RollbackResult,
+} from "./services/rollout-service.js";
+export type {
+  CreateBindingInput,
+  UpdateBindingInput,
+  BindingRunInput,
+  PublishEventInput,
+  PublishedEvent,
+} from "./services/binding-service.js";
 export type { TokenInfo, CreatedToken, TokenIdentity } from "./services/token-service.js";
+export type { ReplayRequest, ReplayReport, InputAdapter } from "./services/replay-service.js";
+export type { DiffSide, VersionDiff } from "./services/version-service.js";
+export type {
+  DefinitionDiff,
+  FieldChange,
+  EdgeChange,
+} from "./core/definition/diff-definitions.js";
+export type {
+  CompatibilityMode,
+  SchemaChange,
+  SchemaChangeKind,
+} from "./core/definition/schema-compat.js";
+export type { WorkflowPolicy } from "./core/policy.js";
+export type {
+  ReplayComparison,
+  ReplayedRun,
+  SwitchChange,
+  UnresolvedNode,
+} from "./core/replay/replay-run.js";
 export { ROLES, hasRole } from "./core/roles.js";
 export type { Role } from "./core/roles.js";
 export type { TaskHandler, TaskContext } from "./engine/handlers.js";
@@ -100,6 +132,8 @@ export class Strata implements StrataApi {
   readonly bindings: StrataApi["bindings"];
   /** Events: one run per binding subscribed to the type. */
   readonly events: StrataApi["events"];
+  /** Replay of past runs through any version, and the input adapters it may use. */
+  readonly replays: StrataApi["replays"];
 
   private constructor(
     private readonly services: StrataServices,
@@ -113,6 +147,7 @@ export class Strata implements StrataApi {
       "show",
       "activate",
       "deactivate",
+      "setPolicy",
     ]);
     this.drafts = {
       ...bindContext(services.drafts, context, ["open", "show", "save", "revert", "discard"]),
@@ -128,6 +163,12 @@ export class Strata implements StrataApi {
       "restore",
       "delete",
       "impact",
+      "diff",
+    ]);
+    this.replays = bindContext(services.replays, context, [
+      "replay",
+      "registerAdapter",
+      "listAdapters",
     ]);
     this.rollouts = bindContext(services.rollouts, context, [
       "start",

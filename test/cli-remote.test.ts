@@ -136,6 +136,41 @@ async function scenario(run: Cli): Promise<unknown[]> {
   const token = await step("token", "create", "--role", "viewer", "--name", "dashboards");
   await step("token", "list");
   await step("token", "revoke", String(token.id));
+  // Routing (DESIGN.md §3): v2 is live and v1 retired here.
+  await step("rollback", "loan", "--to", "1", "--percent", "10"); // restores v1, rolls it out
+  await step("rollout", "status", "loan");
+  await step("rollout", "set", "loan", "--percent", "20");
+  await step("route", "loan");
+  await step("rollout", "start", "loan", "--to", "1", "--percent", "5"); // rollout_in_progress
+  await step("rollout", "abort", "loan", "--reason", "checking");
+  await step("rollout", "abort", "loan"); // not_found: none in progress
+  const ramp = ["--steps", "50,100", "--every", "1h", "--guard", "failure-rate+2%/200"];
+  await step("rollout", "start", "loan", "--to", "1", "--percent", "5", ...ramp);
+  await step("rollout", "promote", "loan");
+  await step("rollout", "list", "loan", "--limit", "5");
+  await step("rollback", "loan", "--to", "2");
+  await step("binding", "create", "intake", "--workflow", "loan", "--event", "loan.submitted");
+  await step("binding", "create", "pinned", "--workflow", "loan", "--selector", "1");
+  await step("binding", "create", "intake", "--workflow", "loan"); // binding_exists
+  await step("binding", "list");
+  await step("binding", "show", "pinned");
+  await step("binding", "update", "pinned", "--selector", "2", "--event", "loan.submitted");
+  await step("binding", "update", "intake", "--no-event");
+  const viaBinding = ["--input", JSON.stringify(APPROVE), "--idempotency-key", "k-9"];
+  await step("binding", "run", "pinned", ...viaBinding);
+  await step(
+    "event",
+    "publish",
+    "loan.submitted",
+    "--data",
+    JSON.stringify(APPROVE),
+    "--key",
+    "c-3",
+  );
+  await step("version", "retire", "loan", "1", "--dry-run");
+  await step("version", "delete", "loan", "1", "--dry-run");
+  await step("binding", "delete", "intake");
+  await step("binding", "show", "intake"); // not_found
   await step("audit", "list", "--workflow", "loan", "--limit", "5");
   await step("audit", "list");
   await step("audit", "verify");
@@ -152,7 +187,7 @@ function normalize(transcript: unknown[], actor: string): unknown {
   const ids = new Map<string, string>();
   const text = JSON.stringify(transcript)
     .replaceAll(actor, "<actor>")
-    .replace(/\b(wfl|wflv|evt|run|tok)_[0-9a-z]{26}\b/g, (id, prefix: string) => {
+    .replace(/\b(wfl|wflv|evt|run|tok|rol|bnd)_[0-9a-z]{26}\b/g, (id, prefix: string) => {
       if (!ids.has(id)) ids.set(id, `<${prefix}${ids.size}>`);
       return ids.get(id) ?? id;
     })
@@ -187,6 +222,10 @@ describe("the CLI in remote mode", () => {
       "run_not_waiting",
       "workflow_deactivated",
       "version_has_runs",
+      "rollout_in_progress",
+      "not_found",
+      "binding_exists",
+      "not_found",
       "not_found",
     ]);
   }, 60_000);

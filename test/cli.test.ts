@@ -178,6 +178,7 @@ describe("strata workflow", () => {
         "liveVersion",
         "latestVersion",
         "draftRevision",
+        "policy",
         "createdAt",
         "createdBy",
         "updatedAt",
@@ -587,7 +588,7 @@ describe("global options, usage and failures", () => {
       ["draft", "save", "loan"],
       ["version", "show", "loan", "x"],
       ["publish"],
-      ["publish", "loan", "--percent", "5"],
+      ["publish", "loan", "--percent", "lots"], // --percent takes a number
       ["workflow"],
     ]) {
       const result = await strata(args);

@@ -17,13 +17,25 @@ import { registerMetrics } from "./metrics.js";
 import { registerYamlBodies } from "./yaml-body.js";
 import { PROBLEM_TYPE, toProblem } from "./problem.js";
 import { adminRoutes } from "./routes/admin.js";
+import { bindingRoutes } from "./routes/bindings.js";
+import { changeRoutes } from "./routes/changes.js";
 import { draftRoutes } from "./routes/drafts.js";
+import { rolloutRoutes } from "./routes/rollouts.js";
 import { runRoutes } from "./routes/runs.js";
 import { versionRoutes } from "./routes/versions.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
 /** Every route file. */
-const ROUTES = [workflowRoutes, draftRoutes, versionRoutes, runRoutes, adminRoutes];
+const ROUTES = [
+  workflowRoutes,
+  draftRoutes,
+  versionRoutes,
+  rolloutRoutes,
+  runRoutes,
+  bindingRoutes,
+  adminRoutes,
+  changeRoutes,
+];
 
 /** What the app needs. */
 export interface AppDeps {

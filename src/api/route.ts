@@ -4,7 +4,7 @@
  * that gets the caller's context. Later capabilities add their routes the same way.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { Type } from "typebox";
+import { IsOptional, Type } from "typebox";
 import type { TSchema } from "typebox";
 import { ERROR_STATUS, StrataError } from "../core/errors.js";
 import type { Role } from "../core/roles.js";
@@ -74,7 +74,21 @@ export function addRoute(app: FastifyInstance, services: StrataServices, spec: R
     onRequest: async (request) => {
       identities.set(request, await authorize(services.tokens, request, spec.role));
     },
-    preHandler: async (request) => assertNoNul(request, spec.rawBody === true),
+    // An optional object body may be left out altogether (`POST …/rollout/abort` with no
+    // body): it then reads as `{}`, which the schema accepts, rather than failing validation.
+    ...(optionalObject(spec.body)
+      ? {
+          preValidation: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+            request.body ??= {};
+            done();
+          },
+        }
+      : {}),
+    // A NUL found here throws synchronously; Fastify's hook runner turns that into the error.
+    preHandler: (request, _reply, done) => {
+      assertNoNul(request, spec.rawBody === true);
+      done();
+    },
     method: spec.method,
     url: spec.url,
     schema: {
@@ -143,6 +157,13 @@ function findNul(value: unknown, path: string, depth = 0): string | undefined {
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** Whether a body schema is an object that may be left out. */
+function optionalObject(schema: TSchema | undefined): boolean {
+  return (
+    schema !== undefined && IsOptional(schema) && (schema as { type?: unknown }).type === "object"
+  );
 }
 
 /** The HTTP status an error code maps to (see core/errors.ts). */

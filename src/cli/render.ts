@@ -4,6 +4,7 @@
  */
 import type { ChainVerdict } from "../core/audit-chain.js";
 import type { AuditEvent, Draft, RunCounts, Version, Workflow } from "../core/model.js";
+import { GUARD_ACTOR } from "../services/rollout-service.js";
 import { formatBlock, formatProblem, formatTable, indent, shortHash, shortTime } from "./output.js";
 
 /** A workflow as a `key: value` block. */
@@ -149,13 +150,78 @@ export function describeEvent(event: AuditEvent): string {
     case "version.deleted":
       return `v${String(before.number)}`;
     default:
+      return describeRoutingEvent(event, before, after);
+  }
+}
+
+/** Rollouts, rollbacks and bindings (DESIGN.md §3). */
+function describeRoutingEvent(
+  event: AuditEvent,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): string {
+  const arms = `v${String(before.stableVersion)} → v${String(before.candidateVersion)}`;
+  const reason = typeof after.reason === "string" ? `: ${after.reason}` : "";
+  switch (event.action) {
+    case "rollout.started":
+      return `v${String(after.stableVersion)} → v${String(after.candidateVersion)} at ${String(after.percent)}%`;
+    case "rollout.changed":
+      return `${String(before.percent)}% → ${String(after.percent)}%`;
+    case "rollout.stepped":
+      return `${String(before.percent)}% → ${String(after.percent)}% (scheduled)`;
+    case "rollout.promoted":
+      return `${arms} promoted at ${String(before.percent)}%: v${String(after.liveVersion)} live`;
+    case "rollout.aborted":
+      return event.actor === GUARD_ACTOR
+        ? `aborted by guard${reason}`
+        : `${arms} aborted at ${String(before.percent)}%${reason}`;
+    case "rollout.replaced":
+    case "rollout.rolled_back":
+      return `${arms} at ${String(before.percent)}% ended${reason}`;
+    case "workflow.rolled_back": {
+      const parts = [`to v${String(after.to)}`];
+      if (typeof after.percent === "number" && after.percent < 100)
+        parts.push(`at ${after.percent}%`);
+      if (after.restored === true) parts.push("restored");
+      return parts.join(", ");
+    }
+    case "binding.created":
+      return `${String(after.name)}: ${describeBindingFields(after)}`;
+    case "binding.updated":
+      return describeBindingChange(before, after);
+    case "binding.deleted":
+      return String(before.name);
+    default:
       return "";
   }
+}
+
+/** `selector live, event loan.submitted, cron 0 * * * *`. */
+function describeBindingFields(fields: Record<string, unknown>): string {
+  const parts = [`selector ${String(fields.selector)}`];
+  if (typeof fields.event === "string") parts.push(`event ${fields.event}`);
+  if (typeof fields.cron === "string") parts.push(`cron ${fields.cron}`);
+  return parts.join(", ");
+}
+
+/** The settings that changed: `selector 1 → 2, event - → loan.submitted`. */
+function describeBindingChange(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): string {
+  const shown = (value: unknown): string =>
+    typeof value === "string" || typeof value === "number" ? String(value) : "-";
+  const changes = ["selector", "event", "cron", "timezone"]
+    .filter((field) => shown(before[field]) !== shown(after[field]))
+    .map((field) => `${field} ${shown(before[field])} → ${shown(after[field])}`);
+  return changes.length === 0 ? "no setting changed" : changes.join(", ");
 }
 
 function describePublish(after: Record<string, unknown>): string {
   const parts = [`v${String(after.number)}`];
   if (after.live === true) parts.push("live");
+  const rollout = fields(after.rollout);
+  if (typeof rollout.percent === "number") parts.push(`rollout at ${rollout.percent}%`);
   const retired = Array.isArray(after.retired) ? (after.retired as unknown[]) : [];
   if (retired.length > 0) parts.push(`retired ${retired.map((n) => `v${String(n)}`).join(", ")}`);
   return parts.join(", ");

@@ -8,6 +8,7 @@ import { ERROR_STATUS, StrataError } from "../core/errors.js";
 import type { ErrorCode } from "../core/errors.js";
 import type { AuditService } from "../services/audit-service.js";
 import type { BindingService } from "../services/binding-service.js";
+import type { ReplayService } from "../services/replay-service.js";
 import type { RolloutService } from "../services/rollout-service.js";
 import type { BoundMethods } from "../services/bind-context.js";
 import type { DraftService } from "../services/draft-service.js";
@@ -20,14 +21,17 @@ import type { Run } from "../core/model.js";
 
 /** The operations the library facade and the HTTP client share, grouped as on `Strata`. */
 export interface StrataApi {
-  workflows: BoundMethods<WorkflowService, "create" | "list" | "show" | "activate" | "deactivate">;
+  workflows: BoundMethods<
+    WorkflowService,
+    "create" | "list" | "show" | "activate" | "deactivate" | "setPolicy"
+  >;
   drafts: BoundMethods<DraftService, "open" | "show" | "save" | "revert" | "discard"> &
     BoundMethods<PublishService, "publish"> & {
       run(ref: string, request: Omit<StartRunInput, "version" | "kind">): Promise<Run>;
     };
   versions: BoundMethods<
     VersionService,
-    "list" | "show" | "retire" | "restore" | "delete" | "impact"
+    "list" | "show" | "retire" | "restore" | "delete" | "impact" | "diff"
   >;
   audit: BoundMethods<AuditService, "list" | "verify">;
   runs: BoundMethods<RunService, "start" | "show" | "list" | "signal" | "cancel">;
@@ -38,6 +42,7 @@ export interface StrataApi {
   >;
   bindings: BoundMethods<BindingService, "create" | "show" | "list" | "update" | "delete" | "run">;
   events: { publish: BoundMethods<BindingService, "publishEvent">["publishEvent"] };
+  replays: BoundMethods<ReplayService, "replay" | "registerAdapter" | "listAdapters">;
 }
 
 /** Where the server is and who is calling. */
@@ -78,6 +83,7 @@ export class StrataClient implements StrataApi {
   readonly rollouts: StrataApi["rollouts"];
   readonly bindings: StrataApi["bindings"];
   readonly events: StrataApi["events"];
+  readonly replays: StrataApi["replays"];
   private readonly base: URL;
 
   constructor(private readonly options: StrataClientOptions) {
@@ -90,6 +96,7 @@ export class StrataClient implements StrataApi {
       show: (ref) => body({ method: "GET", path: wf(ref) }),
       activate: (ref) => body({ method: "POST", path: `${wf(ref)}/activate` }),
       deactivate: (ref) => body({ method: "POST", path: `${wf(ref)}/deactivate` }),
+      setPolicy: (ref, change) => body({ method: "PUT", path: `${wf(ref)}/policy`, body: change }),
     };
     this.drafts = {
       open: (ref, options = {}) =>
@@ -139,6 +146,12 @@ export class StrataClient implements StrataApi {
         await this.request({ method: "DELETE", path: `${wf(ref)}/versions/${n}` });
       },
       impact: (ref, n) => body({ method: "GET", path: `${wf(ref)}/versions/${n}/impact` }),
+      diff: (ref, from, to) =>
+        body({
+          method: "GET",
+          path: `${wf(ref)}/diff`,
+          query: { from: String(from), to: String(to) },
+        }),
     };
     this.rollouts = {
       start: (ref, input) => body({ method: "POST", path: `${wf(ref)}/rollout`, body: input }),
@@ -168,6 +181,12 @@ export class StrataClient implements StrataApi {
           body: start,
           headers: idempotency(idempotencyKey),
         }),
+    };
+    this.replays = {
+      replay: (ref, request) => body({ method: "POST", path: `${wf(ref)}/replay`, body: request }),
+      registerAdapter: (ref, adapter) =>
+        body({ method: "POST", path: `${wf(ref)}/adapters`, body: adapter }),
+      listAdapters: (ref) => body({ method: "GET", path: `${wf(ref)}/adapters` }),
     };
     this.events = {
       publish: (event) => body({ method: "POST", path: "/v1/events", body: event }),

@@ -41,6 +41,10 @@ export const ERROR_STATUS = {
   run_finished: 409,
   run_event_unexpected: 409,
   idempotency_key_reused: 422,
+  // replay, backtests and migrations (DESIGN.md §5)
+  input_schema_drift: 422,
+  adapter_failed: 422,
+  replay_unsupported: 409,
   // storage
   database_newer: 500,
   database_unavailable: 503,

@@ -37,6 +37,8 @@ export interface Workflow {
   latestVersion: number | null;
   /** The revision of the open draft, or null when there is none. */
   draftRevision: number | null;
+  /** What publishes must keep: the input-schema compatibility mode. */
+  policy: { compatibility: "backward" | "forward" | "full" | "none" };
   createdAt: string;
   createdBy: string;
   updatedAt: string;

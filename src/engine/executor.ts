@@ -211,6 +211,11 @@ export class Executor {
     return toRun(row, { snapshot: step.snapshot, trace: step.trace, route: request.route });
   }
 
+  /** The compiled definition of a version (from the cache by hash, else read and compiled). */
+  compiledVersion(tenantId: string, version: StartVersion): Promise<CompiledDefinition> {
+    return this.#compileVersion(tenantId, version);
+  }
+
   /**
    * The routing key `version`'s definition computes from `input` (its `routingKey`
    * expression), or null: a rollout then assigns the run at random.

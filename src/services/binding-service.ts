@@ -163,7 +163,9 @@ export class BindingService {
         selector: input.selector ?? parseSelector(row.selector),
         event: input.event === undefined ? row.event_type : input.event,
         cron: input.cron === undefined ? row.cron : input.cron,
-        timezone: input.timezone === undefined ? row.timezone : input.timezone,
+        // Clearing the schedule clears its time zone too, unless a new one is given.
+        timezone:
+          input.timezone !== undefined ? input.timezone : input.cron === null ? null : row.timezone,
         input: input.input === undefined ? parseInput(row.input) : input.input,
       };
       const fields = checkFields(merged, new Date(now));

@@ -1,4 +1,7 @@
 /** Publishing a draft as the next numbered, immutable version (DESIGN.md L3, L7). */
+import { breakingChanges, compareInputSchemas } from "../core/definition/schema-compat.js";
+import type { SchemaChange } from "../core/definition/schema-compat.js";
+import { readPolicy } from "../core/policy.js";
 import { findActiveRollout } from "../store/rollout-rows.js";
 import { beginRollout, endRollout, planRollout, rolloutInProgress } from "./rollout-service.js";
 import type { PublishRollout } from "./rollout-service.js";
@@ -15,6 +18,7 @@ import {
   setRetiredAt,
 } from "../store/version-rows.js";
 import type { VersionRow } from "../store/version-rows.js";
+import type { WorkflowRow } from "../store/workflow-rows.js";
 import { findLiveVersionId, setLiveRoute } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
@@ -36,6 +40,11 @@ export interface PublishOptions {
    * percentage, and optionally an automatic ramp and a guard.
    */
   rollout?: PublishRollout;
+  /**
+   * Publish even though the input schema changed in a way the workflow's compatibility mode
+   * forbids (`schema_incompatible` otherwise); the audit event records the forced changes.
+   */
+  force?: boolean;
   /**
    * During a rollout, a publish that changes the live route is refused (`rollout_in_progress`)
    * unless this ends that rollout (status `replaced`) first.
@@ -81,6 +90,7 @@ export class PublishService {
           `the draft is identical to version ${previous.number}; change it before publishing, or discard it`,
         );
       }
+      const forced = assertCompatible(workflow, previous, definition, options.force === true);
       const number = await assignVersionNumber(trx, ctx.tenantId, workflow.id);
       const summary = summarize(draft, previous);
       await markPublished(trx, ctx.tenantId, draft.id, {
@@ -149,6 +159,7 @@ export class PublishService {
           summary,
           live: activate && plan === null,
           rollout: options.rollout ?? null,
+          ...(forced.length === 0 ? {} : { forcedSchemaChanges: forced }),
           retired,
         },
       });
@@ -173,6 +184,32 @@ export class PublishService {
     const live = liveId === null ? undefined : await findVersionById(trx, ctx.tenantId, liveId);
     return live ?? (await findNewestVersion(trx, ctx.tenantId, workflowId));
   }
+}
+
+/**
+ * L7's compatibility gate: the input-schema changes from the version being replaced that the
+ * workflow's mode forbids. Refused with `schema_incompatible` naming them, unless forced;
+ * returns the forced ones (for the audit event).
+ */
+function assertCompatible(
+  workflow: WorkflowRow,
+  previous: VersionRow | undefined,
+  definition: unknown,
+  force: boolean,
+): SchemaChange[] {
+  if (previous === undefined) return [];
+  const mode = readPolicy(workflow.policy).compatibility;
+  const before = (JSON.parse(previous.definition) as { inputSchema?: unknown }).inputSchema;
+  const after = (definition as { inputSchema?: unknown }).inputSchema;
+  const breaking = breakingChanges(compareInputSchemas(before, after), mode);
+  if (breaking.length === 0 || force) return breaking;
+  throw new StrataError(
+    "schema_incompatible",
+    `the input schema change is not ${mode} compatible with version ${previous.number}: ` +
+      `${breaking.map((c) => c.description).join("; ")}. Make it compatible, change the ` +
+      "workflow's compatibility mode, or publish with force",
+    { details: { mode, changes: breaking } },
+  );
 }
 
 /** The stored change summary: one line per change against the previous version. */

@@ -19,6 +19,7 @@ import {
   countRolloutRuns,
   dueRollouts,
   findActiveRollout,
+  findRolloutById,
   insertRollout,
   listRolloutRows,
   updateRollout,
@@ -230,7 +231,7 @@ export class RolloutService {
           "rolled_back",
           `rolled back to v${input.to}`,
         );
-        ended = { ...active, status: "rolled_back", ended_at: now, ended_by: ctx.actor };
+        ended = (await findRolloutById(trx, ctx.tenantId, active.id)) ?? null;
       }
       const liveBefore = await findLiveVersionId(trx, ctx.tenantId, workflow.id);
       const liveBeforeNumber =

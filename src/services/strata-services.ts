@@ -12,6 +12,7 @@ import type { ServiceDeps } from "./deps.js";
 import { DraftService } from "./draft-service.js";
 import { PublishService } from "./publish-service.js";
 import { BindingService } from "./binding-service.js";
+import { ReplayService } from "./replay-service.js";
 import { RolloutService } from "./rollout-service.js";
 import { RunService } from "./run-service.js";
 import { TokenService } from "./token-service.js";
@@ -45,6 +46,7 @@ export interface StrataServices {
   tokens: TokenService;
   rollouts: RolloutService;
   bindings: BindingService;
+  replays: ReplayService;
   /**
    * One round of routing automation: due rollout steps and guard looks, and due schedules.
    * The worker loop calls it about once a second; returns how many things it looked at.
@@ -90,6 +92,7 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
     tokens: new TokenService(deps),
     rollouts,
     bindings,
+    replays: new ReplayService(deps, executor),
     automate: async () => (await rollouts.runAutomation()) + (await bindings.fireDue()),
   };
 }

@@ -1,4 +1,9 @@
 /** Published versions: history, retire, restore and delete (DESIGN.md L8–L10). */
+import { diffDefinitions } from "../core/definition/diff-definitions.js";
+import type { DefinitionDiff } from "../core/definition/diff-definitions.js";
+import { breakingChanges } from "../core/definition/schema-compat.js";
+import type { CompatibilityMode, SchemaChange } from "../core/definition/schema-compat.js";
+import { readPolicy } from "../core/policy.js";
 import { StrataError } from "../core/errors.js";
 import {
   assertDeletable,
@@ -14,6 +19,8 @@ import type { StoreTransaction } from "../store/store.js";
 import {
   countRunsByVersion,
   deleteVersionRow,
+  findDraft,
+  findVersionById,
   findNewestUnretired,
   findVersionByNumber,
   listOpenRunIds,
@@ -207,6 +214,51 @@ export class VersionService {
     };
   }
 
+  /**
+   * What changed between two versions (numbers, `draft` or `live`): fields, nodes per leaf,
+   * edges rewired, and input-schema changes with those the workflow's mode forbids.
+   */
+  async diff(ctx: CallContext, ref: string, from: DiffSide, to: DiffSide): Promise<VersionDiff> {
+    const db = this.deps.store.db;
+    const workflow = await this.findWorkflow(ctx, ref);
+    const side = async (which: DiffSide) => {
+      const row =
+        which === "draft"
+          ? await findDraft(db, ctx.tenantId, workflow.id)
+          : which === "live"
+            ? await findLiveVersionId(db, ctx.tenantId, workflow.id).then((id) =>
+                id === null ? undefined : findVersionById(db, ctx.tenantId, id),
+              )
+            : await findVersionByNumber(db, ctx.tenantId, workflow.id, which);
+      if (row === undefined) {
+        throw new StrataError(
+          "not_found",
+          which === "draft"
+            ? `workflow ${workflow.key} has no draft`
+            : which === "live"
+              ? `workflow ${workflow.key} has no live version`
+              : `workflow ${workflow.key} has no version ${which}`,
+        );
+      }
+      return {
+        label: row.number === null ? "draft" : `v${row.number}`,
+        number: row.number,
+        definition: JSON.parse(row.definition) as unknown,
+      };
+    };
+    const a = await side(from);
+    const b = await side(to);
+    const diff = diffDefinitions(a.definition, b.definition);
+    const mode = readPolicy(workflow.policy).compatibility;
+    return {
+      workflowId: workflow.id,
+      from: { label: a.label, number: a.number },
+      to: { label: b.label, number: b.number },
+      ...diff,
+      compatibility: { mode, breaking: breakingChanges(diff.inputSchema, mode) },
+    };
+  }
+
   /** Locks the workflow, reads version `number`, applies `work` and writes its audit event. */
   private async change(
     ctx: CallContext,
@@ -245,6 +297,18 @@ export class VersionService {
     if (workflow === undefined) throw workflowNotFound(ref);
     return workflow;
   }
+}
+
+/** One side of a diff: a version number, the draft, or the live version. */
+export type DiffSide = number | "draft" | "live";
+
+/** Two versions compared. */
+export interface VersionDiff extends DefinitionDiff {
+  workflowId: string;
+  from: { label: string; number: number | null };
+  to: { label: string; number: number | null };
+  /** The workflow's mode, and the input-schema changes it would refuse at publish. */
+  compatibility: { mode: CompatibilityMode; breaking: SchemaChange[] };
 }
 
 /** L8: neither side of a rollout in progress can be retired. */

@@ -1,6 +1,7 @@
 /** Maps stored rows to the public objects of DESIGN.md §7, computing derived facts. */
 import { validateDefinition } from "../core/definition/index.js";
 import { versionState } from "../core/lifecycle.js";
+import { readPolicy } from "../core/policy.js";
 import { OPEN_RUN_STATUSES } from "../core/model.js";
 import type { Draft, RunCounts, RunKind, RunStatus, Version, Workflow } from "../core/model.js";
 import type { VersionRow } from "../store/version-rows.js";
@@ -18,6 +19,7 @@ export function toWorkflow(row: WorkflowSummaryRow): Workflow {
     liveVersion: nullableNumber(row.live_number),
     latestVersion: nullableNumber(row.latest_number),
     draftRevision: nullableNumber(row.draft_revision),
+    policy: readPolicy(row.policy),
     createdAt: row.created_at,
     createdBy: row.created_by,
     updatedAt: row.updated_at,

@@ -1,4 +1,6 @@
 /** Workflows: create, list, show, activate and deactivate (DESIGN.md §1, L11). */
+import { changePolicy, readPolicy } from "../core/policy.js";
+import type { WorkflowPolicy } from "../core/policy.js";
 import { hashDefinition } from "../core/definition/index.js";
 import { STARTER_DEFINITION, storableDefinition } from "../core/definition-limits.js";
 import { StrataError } from "../core/errors.js";
@@ -128,6 +130,37 @@ export class WorkflowService {
           `workflow ${workflow.key} has no live version; roll back to a version or publish one, then activate`,
         );
       }
+    });
+  }
+
+  /** Changes the workflow's policy: its input-schema compatibility mode (L7). */
+  async setPolicy(
+    ctx: CallContext,
+    ref: string,
+    change: Partial<WorkflowPolicy>,
+  ): Promise<Workflow> {
+    return runChange(this.deps, async (trx, now) => {
+      const workflow = await lockWorkflow(trx, this.deps, ctx, ref);
+      const before = readPolicy(workflow.policy);
+      const after = changePolicy(before, change);
+      if (JSON.stringify(before) === JSON.stringify(after)) return viewIn(trx, ctx, workflow.id);
+      await trx
+        .updateTable("workflows")
+        .set({ policy: JSON.stringify(after), updated_at: now })
+        .where("tenant_id", "=", ctx.tenantId)
+        .where("id", "=", workflow.id)
+        .execute();
+      await appendAuditEvent(trx, this.deps.store.dialect, {
+        tenantId: ctx.tenantId,
+        actor: ctx.actor,
+        action: "workflow.policy_changed",
+        workflowId: workflow.id,
+        subjectId: workflow.id,
+        at: now,
+        before,
+        after,
+      });
+      return viewIn(trx, ctx, workflow.id);
     });
   }
 

@@ -10,7 +10,8 @@ import type { Draft } from "../../core/model.js";
 import type { StrataServices } from "../../services/strata-services.js";
 import { idempotencyKey, ifMatchRevision } from "../headers.js";
 import { addRoute } from "../route.js";
-import { Definition, PositiveInt, WorkflowParams, closed } from "./schemas.js";
+import type { PublishOptions } from "../../services/publish-service.js";
+import { Definition, PositiveInt, RolloutPlanFields, WorkflowParams, closed } from "./schemas.js";
 
 function requireRevision(request: FastifyRequest, fromBody?: number): number {
   const revision = ifMatchRevision(request) ?? fromBody;
@@ -119,23 +120,36 @@ export function draftRoutes(app: FastifyInstance, services: StrataServices): voi
     tags,
     params,
     status: 201,
-    summary: "Publish the reviewed revision (If-Match or `revision`) as the next version",
-    errors: ["not_found", "revision_mismatch", "definition_invalid", "no_changes"],
+    summary:
+      "Publish the reviewed revision (If-Match or `revision`) as the next version, live at once or as a rollout",
+    errors: [
+      "not_found",
+      "revision_mismatch",
+      "definition_invalid",
+      "no_changes",
+      "rollout_in_progress",
+      "no_live_version",
+      "schema_incompatible",
+    ],
     body: Type.Optional(
       closed({
         revision: Type.Optional(PositiveInt()),
         description: Type.Optional(Type.String({ maxLength: 2000 })),
         activate: Type.Optional(Type.Boolean()),
         retirePrevious: Type.Optional(Type.Boolean()),
+        rollout: Type.Optional(closed(RolloutPlanFields)),
+        replaceRollout: Type.Optional(
+          Type.Boolean({ description: "end a rollout in progress (status replaced) first" }),
+        ),
+        force: Type.Optional(
+          Type.Boolean({
+            description: "publish an input-schema change the compatibility mode forbids",
+          }),
+        ),
       }),
     ),
     handler: ({ identity, params: p, body, request }) => {
-      const options = (body ?? {}) as {
-        revision?: number;
-        description?: string;
-        activate?: boolean;
-        retirePrevious?: boolean;
-      };
+      const options = (body ?? {}) as PublishOptions;
       return services.publisher.publish(identity, p.wf ?? "", {
         ...options,
         revision: requireRevision(request, options.revision),

@@ -40,3 +40,33 @@ export const PageQuery = Type.Object(
 export function closed<T extends Record<string, TSchema>>(properties: T) {
   return Type.Object(properties, { additionalProperties: false });
 }
+
+/** A share of traffic in percent (at most two decimals; the service checks the decimals). */
+export const Percent = Type.Number({ minimum: 0, maximum: 100 });
+
+/** An interval as people type it: `30s`, `15m`, `1h`, `PT1H`. */
+const Interval = (description: string) => Type.String({ minLength: 1, maxLength: 50, description });
+
+/** A rollout's guard: abort when the candidate fails more often than the stable. */
+export const RolloutGuardBody = closed({
+  maxFailureRateIncrease: Type.Number({
+    minimum: 0,
+    maximum: 100,
+    description: "percentage points the candidate's failure rate may exceed the stable's",
+  }),
+  minRuns: PositiveInt({ description: "finished runs each arm needs before the guard judges" }),
+  every: Type.Optional(Interval("how often the guard looks (default 1m)")),
+});
+
+/** The fields of a rollout plan, shared by rollout start and publish's `rollout`. */
+export const RolloutPlanFields = {
+  percent: Percent,
+  steps: Type.Optional(
+    Type.Array(Percent, {
+      maxItems: 100,
+      description: "percentages to ramp to, ascending; reaching 100 promotes",
+    }),
+  ),
+  every: Type.Optional(Interval("the interval between steps; required with steps")),
+  guard: Type.Optional(RolloutGuardBody),
+};

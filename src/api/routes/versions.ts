@@ -1,4 +1,7 @@
-/** `/{wf}/versions`, `/{wf}/versions/{n}` (GET, DELETE), `/{wf}/versions/{n}/retire|restore`. */
+/**
+ * `/{wf}/versions`, `/{wf}/versions/{n}` (GET, DELETE), `/{wf}/versions/{n}/retire|restore`,
+ * and `/{wf}/versions/{n}/impact` (what retiring or deleting it would do).
+ */
 import type { FastifyInstance } from "fastify";
 import type { StrataServices } from "../../services/strata-services.js";
 import { addRoute } from "../route.js";
@@ -62,5 +65,17 @@ export function versionRoutes(app: FastifyInstance, services: StrataServices): v
     summary: "Restore a retired version",
     handler: ({ identity, params }) =>
       services.versions.restore(identity, params.wf ?? "", number(params)),
+  });
+  addRoute(app, services, {
+    method: "GET",
+    url: "/v1/workflows/:wf/versions/:n/impact",
+    role: "viewer",
+    tags,
+    params: VersionParams,
+    errors: ["not_found"],
+    summary:
+      "What retiring or deleting a version would do: allowed or why not, bindings, runs in flight",
+    handler: ({ identity, params }) =>
+      services.versions.impact(identity, params.wf ?? "", number(params)),
   });
 }

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { loadDefinitionFile } from "../../core/definition/index.js";
 import { collectPages } from "../collect-pages.js";
+import { registerPolicyCommand } from "./changes.js";
 import type { CommandContext, CommandRunner } from "../command-runner.js";
 import { renderWorkflow, renderWorkflowTable } from "../render.js";
 
@@ -46,6 +47,7 @@ export function registerWorkflowCommands(program: Command, runner: CommandRunner
     .action((ref: string, _flags: unknown, command: Command) =>
       runner.run(command, (context) => setWorkflowStatus(context, ref, "deactivate")),
     );
+  registerPolicyCommand(workflow, runner);
 }
 
 async function createWorkflow(

@@ -1,0 +1,142 @@
+/**
+ * Seeing a change (DESIGN.md §5, §6, L7): `strata diff <wf> <a> <b>`, `strata replay <run-id>`,
+ * `strata adapter add|list`, and `strata workflow policy <wf> --compatibility MODE`.
+ */
+import { InvalidArgumentError, Option } from "commander";
+import type { Command } from "commander";
+import type { ReplayRequest } from "../../index.js";
+import type { CommandRunner } from "../command-runner.js";
+import { positiveInteger } from "../positive-integer.js";
+import { renderWorkflow } from "../render.js";
+import { renderAdapters, renderDiff, renderReplay } from "../render-changes.js";
+import { versionSelector } from "./run.js";
+
+/** `3`, `draft` or `live`. */
+function diffSide(value: string): number | "draft" | "live" {
+  if (value === "draft" || value === "live") return value;
+  try {
+    return positiveInteger(value);
+  } catch {
+    throw new InvalidArgumentError("expected a version number, draft or live.");
+  }
+}
+
+/** `node=JSON`, repeatable: a task result or signal payload for replay. */
+function mockArgument(
+  value: string,
+  previous: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const at = value.indexOf("=");
+  if (at < 1) throw new InvalidArgumentError("expected node=JSON, e.g. notify='{\"status\":200}'.");
+  try {
+    return { ...previous, [value.slice(0, at)]: JSON.parse(value.slice(at + 1)) as unknown };
+  } catch {
+    throw new InvalidArgumentError(`the value of ${value.slice(0, at)} is not JSON.`);
+  }
+}
+
+/** Adds `diff`, `replay`, `adapter` and `workflow policy`. */
+export function registerChangeCommands(program: Command, runner: CommandRunner): void {
+  program
+    .command("diff <wf>")
+    .argument("<a>", "the version to compare from: a number, draft or live", diffSide)
+    .argument("<b>", "the version to compare to", diffSide)
+    .description("what changed between two versions: fields, nodes, edges, input schema")
+    .action(
+      (
+        ref: string,
+        a: number | "draft" | "live",
+        b: number | "draft" | "live",
+        _flags: unknown,
+        command: Command,
+      ) =>
+        runner.run(command, async ({ backend, output }) => {
+          const diff = await backend.versions.diff(ref, a, b);
+          output.result(diff, () => renderDiff(ref, diff));
+        }),
+    );
+  program
+    .command("replay <run-id>")
+    .description("replay a past run through another version, with no side effects, side by side")
+    .option("--version <selector>", "live (default), latest, a number, or draft", versionSelector)
+    .option("--adapter <expr>", "a JSONata expression from the run's input to the target's")
+    .option(
+      "--mock <node=json>",
+      "a task result (or signal payload) for a node; repeat for more",
+      mockArgument,
+    )
+    .action(
+      (
+        runId: string,
+        flags: {
+          version?: ReplayRequest["version"];
+          adapter?: string;
+          mock?: Record<string, unknown>;
+        },
+        command: Command,
+      ) =>
+        runner.run(command, async ({ backend, output }) => {
+          const run = await backend.runs.show(runId);
+          const request: ReplayRequest = { runId };
+          if (flags.version !== undefined) request.version = flags.version;
+          if (flags.adapter !== undefined) request.adapter = flags.adapter;
+          if (flags.mock !== undefined) request.mocks = flags.mock;
+          const report = await backend.replays.replay(run.workflowId, request);
+          output.result(report, () => renderReplay(report));
+        }),
+    );
+  const adapter = program
+    .command("adapter")
+    .description("input adapters: carry old runs' inputs across a schema change, for replay");
+  adapter
+    .command("add <wf>")
+    .description("register (or replace) the adapter from version --from to version --to")
+    .requiredOption("--from <n>", "the version whose runs' inputs it reads", positiveInteger)
+    .requiredOption("--to <n>", "the version whose schema its result must fit", positiveInteger)
+    .requiredOption("--expression <expr>", "JSONata from the old input to the new one")
+    .action(
+      (ref: string, flags: { from: number; to: number; expression: string }, command: Command) =>
+        runner.run(command, async ({ backend, output }) => {
+          const added = await backend.replays.registerAdapter(ref, flags);
+          output.result(added, () => renderAdapters([added]));
+        }),
+    );
+  adapter
+    .command("list <wf>")
+    .description("list the workflow's input adapters")
+    .action((ref: string, _flags: unknown, command: Command) =>
+      runner.run(command, async ({ backend, output }) => {
+        const adapters = await backend.replays.listAdapters(ref);
+        output.result(adapters, () => renderAdapters(adapters));
+      }),
+    );
+}
+
+/** Adds `workflow policy` to the `workflow` command. */
+export function registerPolicyCommand(workflow: Command, runner: CommandRunner): void {
+  workflow
+    .command("policy <wf>")
+    .description("set what publishes must keep: the input-schema compatibility mode")
+    .addOption(
+      new Option("--compatibility <mode>", "backward (default), forward, full or none").choices([
+        "backward",
+        "forward",
+        "full",
+        "none",
+      ]),
+    )
+    .action(
+      (
+        ref: string,
+        flags: { compatibility?: "backward" | "forward" | "full" | "none" },
+        command: Command,
+      ) =>
+        runner.run(command, async ({ backend, output }) => {
+          const workflow = await backend.workflows.setPolicy(
+            ref,
+            flags.compatibility === undefined ? {} : { compatibility: flags.compatibility },
+          );
+          output.result(workflow, () => renderWorkflow(workflow));
+        }),
+    );
+}
