@@ -149,7 +149,7 @@ describe.each(DIALECTS)("replay on %s", (dialect) => {
 
   it("refuses an input that no longer fits, listing every error, until an adapter makes it fit", async () => {
     await publish(loanFlow());
-    const run = (await strata.runs.start("loan", { input: application(500, "DE") })) as Run;
+    const run = await strata.runs.start("loan", { input: application(500, "DE") });
     const stricter = loanFlow(10_000, {
       inputSchema: {
         ...loan.inputSchema,
