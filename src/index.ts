@@ -8,6 +8,8 @@ import type { Clock } from "./core/clock.js";
 import type { Actor } from "./core/model.js";
 import type { StrataApi } from "./client/strata-client.js";
 import { bindContext } from "./services/bind-context.js";
+import type { BoundMethods } from "./services/bind-context.js";
+import type { BacktestService } from "./services/backtest-service.js";
 import { createServices } from "./services/strata-services.js";
 import type { StrataServices } from "./services/strata-services.js";
 import type { TokenService } from "./services/token-service.js";
@@ -48,6 +50,8 @@ export type {
 } from "./services/binding-service.js";
 export type { TokenInfo, CreatedToken, TokenIdentity } from "./services/token-service.js";
 export type { ReplayRequest, ReplayReport, InputAdapter } from "./services/replay-service.js";
+export type { Backtest, CreateBacktestInput } from "./services/backtest-service.js";
+export type { BacktestReport, OutputMove } from "./core/replay/backtest-report.js";
 export type { DiffSide, VersionDiff } from "./services/version-service.js";
 export type {
   DefinitionDiff,
@@ -134,6 +138,8 @@ export class Strata implements StrataApi {
   readonly events: StrataApi["events"];
   /** Replay of past runs through any version, and the input adapters it may use. */
   readonly replays: StrataApi["replays"];
+  /** Backtests: stored jobs replaying many runs on every core; `run` runs one here, now. */
+  readonly backtests: StrataApi["backtests"] & BoundMethods<BacktestService, "run">;
 
   private constructor(
     private readonly services: StrataServices,
@@ -164,6 +170,13 @@ export class Strata implements StrataApi {
       "delete",
       "impact",
       "diff",
+    ]);
+    this.backtests = bindContext(services.backtests, context, [
+      "create",
+      "show",
+      "list",
+      "cancel",
+      "run",
     ]);
     this.replays = bindContext(services.replays, context, [
       "replay",

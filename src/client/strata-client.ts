@@ -7,6 +7,7 @@
 import { ERROR_STATUS, StrataError } from "../core/errors.js";
 import type { ErrorCode } from "../core/errors.js";
 import type { AuditService } from "../services/audit-service.js";
+import type { BacktestService } from "../services/backtest-service.js";
 import type { BindingService } from "../services/binding-service.js";
 import type { ReplayService } from "../services/replay-service.js";
 import type { RolloutService } from "../services/rollout-service.js";
@@ -43,6 +44,7 @@ export interface StrataApi {
   bindings: BoundMethods<BindingService, "create" | "show" | "list" | "update" | "delete" | "run">;
   events: { publish: BoundMethods<BindingService, "publishEvent">["publishEvent"] };
   replays: BoundMethods<ReplayService, "replay" | "registerAdapter" | "listAdapters">;
+  backtests: BoundMethods<BacktestService, "create" | "show" | "list" | "cancel">;
 }
 
 /** Where the server is and who is calling. */
@@ -84,6 +86,7 @@ export class StrataClient implements StrataApi {
   readonly bindings: StrataApi["bindings"];
   readonly events: StrataApi["events"];
   readonly replays: StrataApi["replays"];
+  readonly backtests: StrataApi["backtests"];
   private readonly base: URL;
 
   constructor(private readonly options: StrataClientOptions) {
@@ -187,6 +190,14 @@ export class StrataClient implements StrataApi {
       registerAdapter: (ref, adapter) =>
         body({ method: "POST", path: `${wf(ref)}/adapters`, body: adapter }),
       listAdapters: (ref) => body({ method: "GET", path: `${wf(ref)}/adapters` }),
+    };
+    const backtest = (id: string): string => `/v1/backtests/${encodeURIComponent(id)}`;
+    this.backtests = {
+      create: (ref, input = {}) =>
+        body({ method: "POST", path: `${wf(ref)}/backtests`, body: input }),
+      show: (id) => body({ method: "GET", path: backtest(id) }),
+      list: (options = {}) => body({ method: "GET", path: "/v1/backtests", query: { ...options } }),
+      cancel: (id) => body({ method: "POST", path: `${backtest(id)}/cancel` }),
     };
     this.events = {
       publish: (event) => body({ method: "POST", path: "/v1/events", body: event }),

@@ -289,7 +289,8 @@ export class ReplayService {
     return result;
   }
 
-  private compileAdapter(expression: string): jsonata.Expression {
+  /** Compiles an adapter once (`validation_failed` when it is not JSONata). */
+  compileAdapter(expression: string): jsonata.Expression {
     let compiled = this.#adapters.get(expression);
     if (compiled === undefined) {
       try {

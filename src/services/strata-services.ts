@@ -11,6 +11,7 @@ import { AuditService } from "./audit-service.js";
 import type { ServiceDeps } from "./deps.js";
 import { DraftService } from "./draft-service.js";
 import { PublishService } from "./publish-service.js";
+import { BacktestService } from "./backtest-service.js";
 import { BindingService } from "./binding-service.js";
 import { ReplayService } from "./replay-service.js";
 import { RolloutService } from "./rollout-service.js";
@@ -47,6 +48,7 @@ export interface StrataServices {
   rollouts: RolloutService;
   bindings: BindingService;
   replays: ReplayService;
+  backtests: BacktestService;
   /**
    * One round of routing automation: due rollout steps and guard looks, and due schedules.
    * The worker loop calls it about once a second; returns how many things it looked at.
@@ -79,6 +81,8 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
   const runs = new RunService(deps, executor);
   const rollouts = new RolloutService(deps);
   const bindings = new BindingService(deps, runs);
+  const replays = new ReplayService(deps, executor);
+  const backtests = new BacktestService(deps, replays, executor.workerId);
   return {
     deps,
     handlers,
@@ -92,7 +96,9 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
     tokens: new TokenService(deps),
     rollouts,
     bindings,
-    replays: new ReplayService(deps, executor),
-    automate: async () => (await rollouts.runAutomation()) + (await bindings.fireDue()),
+    replays,
+    backtests,
+    automate: async () =>
+      (await rollouts.runAutomation()) + (await bindings.fireDue()) + (await backtests.runQueued()),
   };
 }
