@@ -1,15 +1,37 @@
 /**
  * `npm run bench`: every benchmark, as JSON lines on stdout. `--scale N` multiplies the work
- * (default 1). PostgreSQL benches use STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the
+ * (default 1). `--only NAME` runs only the benches whose name starts with NAME (`runs`,
+ * `http`, `engine.ceiling`…). `--seconds N`: how long the HTTP bench loads each server
+ * (default 10). PostgreSQL benches use STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the
  * local server; they are reported as skipped when none answers.
  */
 import { benchCeiling, benchPersistedStarts, benchResume } from "./engine.js";
+import { benchHttp } from "./http.js";
 import { benchLifecycle } from "./lifecycle.js";
+import { benchSelectors } from "./routing.js";
 import { benchPostgresUrl, createBenchDatabase, report } from "./support.js";
+import type { BenchDatabase } from "./support.js";
 
-const scaleIndex = process.argv.indexOf("--scale");
-const scale = scaleIndex > 0 ? Number(process.argv[scaleIndex + 1] ?? 1) : 1;
+/** The value after `--name`, if given. */
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+const scale = Number(flag("scale") ?? 1);
+const seconds = Number(flag("seconds") ?? 10);
+const only = flag("only") ?? "";
 const pgUrl = await benchPostgresUrl();
+
+/** A bench on a fresh database of its own. */
+const databaseBenches: [name: string, run: (database: BenchDatabase) => Promise<void>][] = [
+  ["lifecycle", (database) => benchLifecycle(database, scale)],
+  ["runs.start", (database) => benchPersistedStarts(database, 20_000 * scale, 256)],
+  ["runs.resume", (database) => benchResume(database, 10_000 * scale)],
+  ["http.runs.start", (database) => benchHttp(database, seconds)],
+  ["routing.start", (database) => benchSelectors(database, 3_000 * scale)],
+];
+const selected = (name: string): boolean => name.startsWith(only);
 
 report({
   bench: "meta",
@@ -17,30 +39,22 @@ report({
   platform: `${process.platform}-${process.arch}`,
   scale,
   postgres: pgUrl !== null,
+  ...(only === "" ? {} : { only }),
   at: new Date().toISOString(),
 });
 for (const db of ["sqlite", "postgres"] as const) {
-  if (db === "postgres" && pgUrl === null) {
-    report({ bench: "lifecycle", db, skipped: "no PostgreSQL server answered" });
-    continue;
-  }
-  const database = await createBenchDatabase(db, pgUrl);
-  try {
-    await benchLifecycle(database, scale);
-  } finally {
-    await database.drop();
-  }
-  const runsDatabase = await createBenchDatabase(db, pgUrl);
-  try {
-    await benchPersistedStarts(runsDatabase, 20_000 * scale, 256);
-  } finally {
-    await runsDatabase.drop();
-  }
-  const resumeDatabase = await createBenchDatabase(db, pgUrl);
-  try {
-    await benchResume(resumeDatabase, 10_000 * scale);
-  } finally {
-    await resumeDatabase.drop();
+  for (const [name, run] of databaseBenches) {
+    if (!selected(name)) continue;
+    if (db === "postgres" && pgUrl === null) {
+      report({ bench: name, db, skipped: "no PostgreSQL server answered" });
+      continue;
+    }
+    const database = await createBenchDatabase(db, pgUrl);
+    try {
+      await run(database);
+    } finally {
+      await database.drop();
+    }
   }
 }
-await benchCeiling(20_000 * scale);
+if (selected("engine.ceiling")) await benchCeiling(20_000 * scale);
