@@ -5,6 +5,7 @@
  * (default 10). PostgreSQL benches use STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the
  * local server; they are reported as skipped when none answers.
  */
+import { benchBacktest } from "./backtest.js";
 import { benchCeiling, benchPersistedStarts, benchResume } from "./engine.js";
 import { benchHttp } from "./http.js";
 import { benchLifecycle } from "./lifecycle.js";
@@ -30,6 +31,7 @@ const databaseBenches: [name: string, run: (database: BenchDatabase) => Promise<
   ["runs.resume", (database) => benchResume(database, 10_000 * scale)],
   ["http.runs.start", (database) => benchHttp(database, seconds)],
   ["routing.start", (database) => benchSelectors(database, 3_000 * scale)],
+  ["backtest", (database) => benchBacktest(database, 100_000 * scale)],
 ];
 const selected = (name: string): boolean => name.startsWith(only);
 

@@ -89,6 +89,21 @@ function workerScript(): { script: string | URL; eval: boolean } {
   };
 }
 
+/**
+ * The pages of `source`, the next one already being read while the caller hands out this one:
+ * reading (a PostgreSQL round trip and row parsing) overlaps with the workers' replaying.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    const current = await next;
+    if (current.done === true) return;
+    next = iterator.next();
+    yield current.value;
+  }
+}
+
 /** Replays every run of `job.pages` through the target on worker threads. */
 export async function runBacktestJob(job: BacktestJob): Promise<BacktestOutcome> {
   const threads = Math.max(1, job.threads ?? availableParallelism());
@@ -173,7 +188,7 @@ export async function runBacktestJob(job: BacktestJob): Promise<BacktestOutcome>
       sent.push(send(buffer));
       buffer = [];
     };
-    outer: for await (const page of job.pages) {
+    outer: for await (const page of readAhead(job.pages)) {
       for (const run of page) {
         buffer.push(run);
         if (buffer.length >= batchSize) {
