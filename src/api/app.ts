@@ -17,6 +17,7 @@ import { registerMetrics } from "./metrics.js";
 import { registerYamlBodies } from "./yaml-body.js";
 import { PROBLEM_TYPE, toProblem } from "./problem.js";
 import { adminRoutes } from "./routes/admin.js";
+import { backtestRoutes } from "./routes/backtests.js";
 import { bindingRoutes } from "./routes/bindings.js";
 import { changeRoutes } from "./routes/changes.js";
 import { draftRoutes } from "./routes/drafts.js";
@@ -35,6 +36,7 @@ const ROUTES = [
   bindingRoutes,
   adminRoutes,
   changeRoutes,
+  backtestRoutes,
 ];
 
 /** What the app needs. */

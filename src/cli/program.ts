@@ -11,6 +11,7 @@ import { registerBindingCommands } from "./commands/binding.js";
 import { registerDraftCommands } from "./commands/draft.js";
 import { registerEventCommands } from "./commands/event.js";
 import { registerPublishCommand } from "./commands/publish.js";
+import { registerBacktestCommands } from "./commands/backtest.js";
 import { registerChangeCommands } from "./commands/changes.js";
 import { registerRollbackCommand } from "./commands/rollback.js";
 import { registerRolloutCommands } from "./commands/rollout.js";
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo, runner: CommandRunner): Command {
   registerRolloutCommands(program, runner);
   registerRollbackCommand(program, runner);
   registerChangeCommands(program, runner);
+  registerBacktestCommands(program, runner);
   registerAuditCommands(program, runner);
   registerRunCommands(program, runner);
   registerBindingCommands(program, runner);

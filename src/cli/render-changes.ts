@@ -1,6 +1,6 @@
 /** Human output of diffs and replays: readable lists, both paths side by side. */
-import type { InputAdapter, ReplayReport, VersionDiff } from "../index.js";
-import { formatTable } from "./output.js";
+import type { Backtest, InputAdapter, ReplayReport, VersionDiff } from "../index.js";
+import { formatBlock, formatTable, shortTime } from "./output.js";
 
 /** `strata diff`: one line per change, grouped, breaking schema changes marked. */
 export function renderDiff(workflow: string, diff: VersionDiff): string {
@@ -57,7 +57,7 @@ export function renderReplay(report: ReplayReport): string {
   for (let i = 0; i < Math.max(c.originalPath.length, c.replayPath.length); i++) {
     const a = c.originalPath[i] ?? "";
     const b = c.replayPath[i] ?? "";
-    rows.push([String(i + 1), a, b, a === b ? "" : "≠"]);
+    rows.push([String(i + 1), a, b, a === b ? "=" : "≠"]);
   }
   lines.push("", formatTable(["STEP", original.toUpperCase(), target.toUpperCase(), ""], rows));
   if (c.divergence !== null) {
@@ -102,5 +102,78 @@ export function renderAdapters(adapters: readonly InputAdapter[]): string {
   return formatTable(
     ["FROM", "TO", "EXPRESSION", "BY"],
     adapters.map((a) => [`v${a.from}`, `v${a.to}`, a.expression, a.createdBy]),
+  );
+}
+
+/** `strata backtest`: the job and, once done, its report. */
+export function renderBacktest(backtest: Backtest): string {
+  const target = backtest.target === "draft" ? "draft" : `v${backtest.target}`;
+  const lines = [
+    formatBlock([
+      ["id", backtest.id],
+      ["status", backtest.status],
+      ["target", target],
+      ["runs", backtest.total === null ? "-" : `${backtest.done} of ${backtest.total}`],
+      ["since", backtest.since],
+      ["until", backtest.until],
+      ["error", backtest.error],
+    ]),
+  ];
+  const report = backtest.report;
+  if (report === null) return lines.join("\n");
+  const share = (n: number) =>
+    report.total === 0 ? "0%" : `${((100 * n) / report.total).toFixed(1)}%`;
+  lines.push(
+    "",
+    `replayed ${report.total}: changed ${report.changed} (${share(report.changed)}), unchanged ${report.unchanged}, ` +
+      `unresolved ${report.unresolved}, schema drift ${report.schemaDrift}`,
+  );
+  if (report.switchChanges.length > 0) {
+    lines.push("", "routed differently:");
+    for (const s of report.switchChanges)
+      lines.push(`  ${s.node}: ${s.from} → ${s.to}  × ${s.count}`);
+  }
+  if (report.outputMoves.length > 0) {
+    lines.push("", "outputs moved:");
+    for (const m of report.outputMoves.slice(0, 20)) {
+      lines.push(
+        `  ${m.field === "" ? "(output)" : m.field}: ${JSON.stringify(m.before)} → ${JSON.stringify(m.after)}  × ${m.count}`,
+      );
+    }
+  }
+  if (report.statusChanges.length > 0) {
+    lines.push("", "status changes:");
+    for (const s of report.statusChanges) lines.push(`  ${s.from} → ${s.to}  × ${s.count}`);
+  }
+  const unresolved = Object.entries(report.unresolvedByNode);
+  if (unresolved.length > 0) {
+    lines.push("", "unresolved (no recorded outcome, no mock):");
+    for (const [node, count] of unresolved) lines.push(`  ${node}  × ${count}`);
+  }
+  for (const sample of report.schemaDriftSamples.slice(0, 5)) {
+    lines.push(`schema drift: ${sample.runId} ${sample.path}: ${sample.message}`);
+  }
+  if (report.changedSamples.length > 0) {
+    lines.push(
+      "",
+      `look closer: strata replay ${report.changedSamples[0] ?? ""} --version ${target === "draft" ? "draft" : String(backtest.target)}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** `strata backtest list`. */
+export function renderBacktestTable(backtests: readonly Backtest[]): string {
+  if (backtests.length === 0) return "No backtests yet: start one with `strata backtest <wf>`.";
+  return formatTable(
+    ["ID", "STATUS", "TARGET", "RUNS", "CHANGED", "CREATED"],
+    backtests.map((b) => [
+      b.id,
+      b.status,
+      b.target === "draft" ? "draft" : `v${b.target}`,
+      b.total === null ? "-" : `${b.done}/${b.total}`,
+      b.report === null ? "-" : String(b.report.changed),
+      shortTime(b.createdAt),
+    ]),
   );
 }
