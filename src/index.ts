@@ -51,6 +51,7 @@ export type {
 export type { TokenInfo, CreatedToken, TokenIdentity } from "./services/token-service.js";
 export type { ReplayRequest, ReplayReport, InputAdapter } from "./services/replay-service.js";
 export type { Backtest, CreateBacktestInput } from "./services/backtest-service.js";
+export type { MigrationPlan, MigrationReport } from "./services/migration-service.js";
 export type { BacktestReport, OutputMove } from "./core/replay/backtest-report.js";
 export type { DiffSide, VersionDiff } from "./services/version-service.js";
 export type {
@@ -140,6 +141,8 @@ export class Strata implements StrataApi {
   readonly replays: StrataApi["replays"];
   /** Backtests: stored jobs replaying many runs on every core; `run` runs one here, now. */
   readonly backtests: StrataApi["backtests"] & BoundMethods<BacktestService, "run">;
+  /** Moving waiting runs from one version to another, by a plan of nodes. */
+  readonly migrations: StrataApi["migrations"];
 
   private constructor(
     private readonly services: StrataServices,
@@ -178,6 +181,7 @@ export class Strata implements StrataApi {
       "cancel",
       "run",
     ]);
+    this.migrations = bindContext(services.migrations, context, ["migrate"]);
     this.replays = bindContext(services.replays, context, [
       "replay",
       "registerAdapter",

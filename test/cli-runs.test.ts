@@ -48,6 +48,7 @@ const RUN_FIELDS = [
   "waitingFor",
   "pendingTask",
   "trace",
+  "migrations",
   "createdBy",
   "createdAt",
   "updatedAt",

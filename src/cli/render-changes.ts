@@ -1,5 +1,11 @@
 /** Human output of diffs and replays: readable lists, both paths side by side. */
-import type { Backtest, InputAdapter, ReplayReport, VersionDiff } from "../index.js";
+import type {
+  Backtest,
+  InputAdapter,
+  MigrationReport,
+  ReplayReport,
+  VersionDiff,
+} from "../index.js";
 import { formatBlock, formatTable, shortTime } from "./output.js";
 
 /** `strata diff`: one line per change, grouped, breaking schema changes marked. */
@@ -176,4 +182,18 @@ export function renderBacktestTable(backtests: readonly Backtest[]): string {
       shortTime(b.createdAt),
     ]),
   );
+}
+
+/** `strata migrate`: per run, whether it moves (or would) and why not. */
+export function renderMigration(workflow: string, report: MigrationReport): string {
+  const verb = report.dryRun ? "would move" : "moved";
+  const head = `${workflow}: v${report.from} → v${report.to}: ${verb} ${report.moved}, left ${report.skipped}${report.dryRun ? " (dry run: nothing changed)" : ""}`;
+  if (report.runs.length === 0) return `${head}\nno run is in flight on v${report.from}`;
+  return [
+    head,
+    formatTable(
+      ["RUN", "AT", "TO", report.dryRun ? "CAN MOVE" : "MOVED", "WHY NOT"],
+      report.runs.map((r) => [r.runId, r.node, r.toNode, r.moves ? "yes" : "no", r.reason]),
+    ),
+  ].join("\n");
 }

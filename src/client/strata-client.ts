@@ -9,6 +9,7 @@ import type { ErrorCode } from "../core/errors.js";
 import type { AuditService } from "../services/audit-service.js";
 import type { BacktestService } from "../services/backtest-service.js";
 import type { BindingService } from "../services/binding-service.js";
+import type { MigrationService } from "../services/migration-service.js";
 import type { ReplayService } from "../services/replay-service.js";
 import type { RolloutService } from "../services/rollout-service.js";
 import type { BoundMethods } from "../services/bind-context.js";
@@ -45,6 +46,7 @@ export interface StrataApi {
   events: { publish: BoundMethods<BindingService, "publishEvent">["publishEvent"] };
   replays: BoundMethods<ReplayService, "replay" | "registerAdapter" | "listAdapters">;
   backtests: BoundMethods<BacktestService, "create" | "show" | "list" | "cancel">;
+  migrations: BoundMethods<MigrationService, "migrate">;
 }
 
 /** Where the server is and who is calling. */
@@ -87,6 +89,7 @@ export class StrataClient implements StrataApi {
   readonly events: StrataApi["events"];
   readonly replays: StrataApi["replays"];
   readonly backtests: StrataApi["backtests"];
+  readonly migrations: StrataApi["migrations"];
   private readonly base: URL;
 
   constructor(private readonly options: StrataClientOptions) {
@@ -198,6 +201,9 @@ export class StrataClient implements StrataApi {
       show: (id) => body({ method: "GET", path: backtest(id) }),
       list: (options = {}) => body({ method: "GET", path: "/v1/backtests", query: { ...options } }),
       cancel: (id) => body({ method: "POST", path: `${backtest(id)}/cancel` }),
+    };
+    this.migrations = {
+      migrate: (ref, plan) => body({ method: "POST", path: `${wf(ref)}/migrations`, body: plan }),
     };
     this.events = {
       publish: (event) => body({ method: "POST", path: "/v1/events", body: event }),

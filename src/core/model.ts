@@ -258,10 +258,22 @@ export interface Run {
   pendingTask: { node: string; handler: string; attempt: number; notBefore?: string } | null;
   /** Every step, in order (see the interpreter's TraceEntry). */
   trace: unknown[];
+  /** Moves of this waiting run to another version (migrations), oldest first. */
+  migrations: RunMigration[];
   createdBy: string;
   createdAt: string;
   updatedAt: string;
   endedAt: string | null;
+}
+
+/** A run moved from one version to another while it waited (DESIGN.md §5). */
+export interface RunMigration {
+  fromVersion: number;
+  toVersion: number;
+  fromNode: string;
+  toNode: string;
+  at: string;
+  by: string;
 }
 
 /** One append-only, hash-chained record of a change. */

@@ -1,6 +1,6 @@
 /** Converting between the interpreter's snapshot and the `runs` row, and the public run. */
 import type { Advance, RunSnapshot, TraceEntry } from "../core/interpreter/index.js";
-import type { Run, RunError, RunRoute, RunStatus } from "../core/model.js";
+import type { Run, RunError, RunRoute, RunStatus, RunMigration } from "../core/model.js";
 import type { RunRow } from "../store/run-rows.js";
 
 /** The row columns a snapshot decides. */
@@ -102,6 +102,7 @@ export function toRun(row: RunRow, parts?: ParsedParts): Run {
           }
         : null,
     trace: parts?.trace ?? (JSON.parse(row.trace) as unknown[]),
+    migrations: row.migrations === null ? [] : (JSON.parse(row.migrations) as RunMigration[]),
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

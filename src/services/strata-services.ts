@@ -10,6 +10,7 @@ import type { Store } from "../store/store.js";
 import { AuditService } from "./audit-service.js";
 import type { ServiceDeps } from "./deps.js";
 import { DraftService } from "./draft-service.js";
+import { MigrationService } from "./migration-service.js";
 import { PublishService } from "./publish-service.js";
 import { BacktestService } from "./backtest-service.js";
 import { BindingService } from "./binding-service.js";
@@ -49,6 +50,7 @@ export interface StrataServices {
   bindings: BindingService;
   replays: ReplayService;
   backtests: BacktestService;
+  migrations: MigrationService;
   /**
    * One round of routing automation: due rollout steps and guard looks, and due schedules.
    * The worker loop calls it about once a second; returns how many things it looked at.
@@ -98,6 +100,7 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
     bindings,
     replays,
     backtests,
+    migrations: new MigrationService(deps),
     automate: async () =>
       (await rollouts.runAutomation()) + (await bindings.fireDue()) + (await backtests.runQueued()),
   };

@@ -9,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { StrataError } from "../../core/errors.js";
 import { hasRole } from "../../core/roles.js";
+import type { MigrationPlan } from "../../services/migration-service.js";
 import type { ReplayRequest } from "../../services/replay-service.js";
 import type { StrataServices } from "../../services/strata-services.js";
 import type { DiffSide } from "../../services/version-service.js";
@@ -129,6 +130,24 @@ export function changeRoutes(app: FastifyInstance, services: StrataServices): vo
     summary: "The input adapters registered for the workflow",
     errors: ["not_found"],
     handler: ({ identity, params: p }) => services.replays.listAdapters(identity, p.wf ?? ""),
+  });
+  addRoute(app, services, {
+    method: "POST",
+    url: "/v1/workflows/:wf/migrations",
+    role: "publisher",
+    tags: ["runs"],
+    params,
+    summary:
+      "Move runs waiting on version `from` to version `to` by a map of wait nodes (`dryRun`: report only)",
+    errors: ["not_found", "version_retired"],
+    body: closed({
+      from: PositiveInt(),
+      to: PositiveInt(),
+      map: Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 200 })),
+      dryRun: Type.Optional(Type.Boolean()),
+    }),
+    handler: ({ identity, params: p, body }) =>
+      services.migrations.migrate(identity, p.wf ?? "", body as MigrationPlan),
   });
   addRoute(app, services, {
     method: "PUT",

@@ -8,7 +8,7 @@ import type { ReplayRequest } from "../../index.js";
 import type { CommandRunner } from "../command-runner.js";
 import { positiveInteger } from "../positive-integer.js";
 import { renderWorkflow } from "../render.js";
-import { renderAdapters, renderDiff, renderReplay } from "../render-changes.js";
+import { renderAdapters, renderDiff, renderMigration, renderReplay } from "../render-changes.js";
 import { versionSelector } from "./run.js";
 
 /** `3`, `draft` or `live`. */
@@ -37,6 +37,7 @@ function mockArgument(
 
 /** Adds `diff`, `replay`, `adapter` and `workflow policy`. */
 export function registerChangeCommands(program: Command, runner: CommandRunner): void {
+  registerMigrateCommand(program, runner);
   program
     .command("diff <wf>")
     .argument("<a>", "the version to compare from: a number, draft or live", diffSide)
@@ -109,6 +110,50 @@ export function registerChangeCommands(program: Command, runner: CommandRunner):
         const adapters = await backend.replays.listAdapters(ref);
         output.result(adapters, () => renderAdapters(adapters));
       }),
+    );
+}
+
+/** `old=new,old2=new2` (repeatable): the wait nodes a migration maps. */
+function mapArgument(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const map = { ...previous };
+  for (const pair of value.split(",")) {
+    const [from, to, ...rest] = pair.split("=").map((part) => part.trim());
+    if (from === undefined || from === "" || to === undefined || to === "" || rest.length > 0) {
+      throw new InvalidArgumentError("expected old=new pairs, e.g. review=review2,hold=hold");
+    }
+    map[from] = to;
+  }
+  return map;
+}
+
+/** Adds `migrate`. */
+export function registerMigrateCommand(program: Command, runner: CommandRunner): void {
+  program
+    .command("migrate <wf>")
+    .description("move runs waiting on one version to another, by a map of wait nodes")
+    .requiredOption("--from <n>", "the version the runs wait on", positiveInteger)
+    .requiredOption("--to <n>", "the version to move them to", positiveInteger)
+    .requiredOption(
+      "--map <old=new,…>",
+      "which wait node of --to each wait node of --from becomes",
+      mapArgument,
+    )
+    .option("--dry-run", "report per run whether it can move and why not; move nothing")
+    .action(
+      (
+        ref: string,
+        flags: { from: number; to: number; map: Record<string, string>; dryRun?: boolean },
+        command: Command,
+      ) =>
+        runner.run(command, async ({ backend, output }) => {
+          const report = await backend.migrations.migrate(ref, {
+            from: flags.from,
+            to: flags.to,
+            map: flags.map,
+            dryRun: flags.dryRun === true,
+          });
+          output.result(report, () => renderMigration(ref, report));
+        }),
     );
 }
 
