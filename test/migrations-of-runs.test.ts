@@ -144,7 +144,13 @@ describe.each(DIALECTS)("migrating waiting runs on %s", (dialect) => {
 
   it("refuses a plan that does not fit the two versions", async () => {
     await publishV2();
-    for (const map of [{}, { done: "review2" }, { review: "nowhere" }, { review: "done" }]) {
+    const maps: Array<Record<string, string>> = [
+      {},
+      { done: "review2" },
+      { review: "nowhere" },
+      { review: "done" },
+    ];
+    for (const map of maps) {
       await expect(
         strata.migrations.migrate("appr", { from: 1, to: 2, map }),
       ).rejects.toMatchObject({

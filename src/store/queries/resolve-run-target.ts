@@ -47,31 +47,35 @@ function targetQuery(shape: "live" | "latest" | "draft" | "number", byId: boolea
     (db, params) =>
       db
         .selectFrom("workflows as w")
+        // The live route by its primary key, then its version by id: an index lookup each,
+        // however many versions the workflow has (a correlated subquery in the join made
+        // SQLite walk every version of the workflow).
+        .$if(shape === "live", (qb) =>
+          qb.leftJoin("live_routes as r", (join) =>
+            join.onRef("r.tenant_id", "=", "w.tenant_id").onRef("r.workflow_id", "=", "w.id"),
+          ),
+        )
         .leftJoin("versions as v", (join) => {
+          if (shape === "live") {
+            return join
+              .onRef("v.tenant_id", "=", "w.tenant_id")
+              .onRef("v.id", "=", "r.version_id" as "v.id");
+          }
           const sameWorkflow = join
             .onRef("v.tenant_id", "=", "w.tenant_id")
             .onRef("v.workflow_id", "=", "w.id");
           if (shape === "draft") return sameWorkflow.on("v.published_at", "is", null);
           if (shape === "number") return sameWorkflow.on("v.number", "=", params.number);
-          if (shape === "latest") {
-            return sameWorkflow.on("v.number", "=", (eb) =>
-              eb
-                .selectFrom("versions as l")
-                .select("l.number")
-                .whereRef("l.tenant_id", "=", "w.tenant_id")
-                .whereRef("l.workflow_id", "=", "w.id")
-                .where("l.published_at", "is not", null)
-                .where("l.retired_at", "is", null)
-                .orderBy("l.number", "desc")
-                .limit(1),
-            );
-          }
-          return sameWorkflow.on("v.id", "=", (eb) =>
+          return sameWorkflow.on("v.number", "=", (eb) =>
             eb
-              .selectFrom("live_routes as r")
-              .select("r.version_id")
-              .whereRef("r.tenant_id", "=", "w.tenant_id")
-              .whereRef("r.workflow_id", "=", "w.id"),
+              .selectFrom("versions as l")
+              .select("l.number")
+              .whereRef("l.tenant_id", "=", "w.tenant_id")
+              .whereRef("l.workflow_id", "=", "w.id")
+              .where("l.published_at", "is not", null)
+              .where("l.retired_at", "is", null)
+              .orderBy("l.number", "desc")
+              .limit(1),
           );
         })
         .$if(shape === "live", (qb) =>
