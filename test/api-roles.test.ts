@@ -133,6 +133,20 @@ describe.each(DIALECTS)("authorization of every route on %s", (dialect) => {
     return name;
   }
 
+  /** A live workflow with one finished production run; returns the key and the run. */
+  async function withFinishedRun(ctx: Actor): Promise<{ key: string; runId: string }> {
+    const key = await liveWithDraft(ctx);
+    const run = await services.runs.start(ctx, key, { input: {} });
+    await services.runs.signal(ctx, run.id, "go", {});
+    return { key, runId: run.id };
+  }
+
+  /** A queued backtest of a workflow with a draft; returns its id. */
+  async function queuedBacktest(ctx: Actor): Promise<string> {
+    const { key } = await withFinishedRun(ctx);
+    return (await services.backtests.create(ctx, key, { target: "draft" })).id;
+  }
+
   /** A production run waiting for `go`. */
   async function waitingRun(ctx: Actor): Promise<string> {
     const key = await live(ctx);
@@ -491,6 +505,96 @@ describe.each(DIALECTS)("authorization of every route on %s", (dialect) => {
       role: "admin",
       status: 200,
       prepare: () => Promise.resolve({ url: "/v1/tokens" }),
+    },
+    {
+      method: "GET",
+      path: "/v1/workflows/{wf}/diff",
+      role: "viewer",
+      status: 200,
+      prepare: async (ctx) => ({
+        url: `/v1/workflows/${await liveWithDraft(ctx)}/diff?from=1&to=draft`,
+      }),
+    },
+    {
+      method: "POST",
+      path: "/v1/workflows/{wf}/replay",
+      role: "viewer",
+      status: 200,
+      prepare: async (ctx) => {
+        const { key, runId } = await withFinishedRun(ctx);
+        return { url: `/v1/workflows/${key}/replay`, body: { runId, version: "draft" } };
+      },
+    },
+    {
+      method: "POST",
+      path: "/v1/workflows/{wf}/adapters",
+      role: "editor",
+      status: 201,
+      prepare: async (ctx) => ({
+        url: `/v1/workflows/${await twoVersions(ctx)}/adapters`,
+        body: { from: 1, to: 2, expression: "$" },
+      }),
+    },
+    {
+      method: "GET",
+      path: "/v1/workflows/{wf}/adapters",
+      role: "viewer",
+      status: 200,
+      prepare: async (ctx) => ({ url: `/v1/workflows/${await live(ctx)}/adapters` }),
+    },
+    {
+      method: "PUT",
+      path: "/v1/workflows/{wf}/policy",
+      role: "admin",
+      status: 200,
+      prepare: async (ctx) => ({
+        url: `/v1/workflows/${await live(ctx)}/policy`,
+        body: { compatibility: "full" },
+      }),
+    },
+    {
+      method: "POST",
+      path: "/v1/workflows/{wf}/migrations",
+      role: "publisher",
+      status: 200,
+      prepare: async (ctx) => ({
+        url: `/v1/workflows/${await twoVersions(ctx)}/migrations`,
+        body: { from: 1, to: 2, map: { hold: "hold" }, dryRun: true },
+      }),
+    },
+    {
+      method: "POST",
+      path: "/v1/workflows/{wf}/backtests",
+      role: "editor",
+      status: 201,
+      prepare: async (ctx) => ({
+        url: `/v1/workflows/${(await withFinishedRun(ctx)).key}/backtests`,
+        body: { target: "draft" },
+      }),
+    },
+    {
+      method: "GET",
+      path: "/v1/backtests",
+      role: "viewer",
+      status: 200,
+      prepare: async (ctx) => {
+        await queuedBacktest(ctx);
+        return { url: "/v1/backtests" };
+      },
+    },
+    {
+      method: "GET",
+      path: "/v1/backtests/{id}",
+      role: "viewer",
+      status: 200,
+      prepare: async (ctx) => ({ url: `/v1/backtests/${await queuedBacktest(ctx)}` }),
+    },
+    {
+      method: "POST",
+      path: "/v1/backtests/{id}/cancel",
+      role: "editor",
+      status: 200,
+      prepare: async (ctx) => ({ url: `/v1/backtests/${await queuedBacktest(ctx)}/cancel` }),
     },
     {
       method: "DELETE",
