@@ -44,7 +44,6 @@ export const ERROR_STATUS = {
   // replay, backtests and migrations (DESIGN.md §5)
   input_schema_drift: 422,
   adapter_failed: 422,
-  replay_unsupported: 409,
   // storage
   database_newer: 500,
   database_unavailable: 503,
