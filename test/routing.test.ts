@@ -315,7 +315,7 @@ describe.each(DIALECTS)("routing on %s", (dialect) => {
   it("ramps on its schedule, across a restart, and promotes at 100%", async () => {
     await publish("loan", loan);
     await publish("loan", loanWithLimit(20_000), {
-      rollout: { percent: 5, steps: [25, 50, 100], every: "1h" },
+      rollout: { percent: 5, steps: [5, 25, 50, 100], every: "1h" },
     });
     expect(await strata.rollouts.status("loan")).toMatchObject({
       percent: 5,
@@ -397,7 +397,7 @@ describe.each(DIALECTS)("routing on %s", (dialect) => {
     await publish("loan", loanWithLimit(20_000), { activate: false });
     for (const bad of [
       { to: 2, percent: 101 },
-      { to: 2, percent: 10, steps: [5], every: "1h" },
+      { to: 2, percent: 10, steps: [50, 25], every: "1h" },
       { to: 2, percent: 10, steps: [50] },
       { to: 2, percent: 10, guard: { maxFailureRateIncrease: 2, minRuns: 0 } },
     ]) {

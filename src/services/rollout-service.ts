@@ -423,7 +423,9 @@ export interface RolloutPlan {
 /** Checks a rollout request: percentage, ramp and guard. */
 export function planRollout(input: PublishRollout): RolloutPlan {
   const share = shareOfPercent(input.percent);
-  const steps = input.steps === undefined ? [] : checkSteps(input.steps);
+  // Steps at or below the starting share are already reached (`--percent 5 --steps 5,25,…`).
+  const steps =
+    input.steps === undefined ? [] : remainingSteps(checkSteps(input.steps), share);
   if (steps.length > 0 && input.every === undefined) {
     throw new StrataError(
       "validation_failed",
@@ -434,12 +436,6 @@ export function planRollout(input: PublishRollout): RolloutPlan {
     throw new StrataError(
       "validation_failed",
       "an interval without steps does nothing: give steps (e.g. 5,25,50,100)",
-    );
-  }
-  if (steps.length > 0 && (steps[0] ?? 0) <= share) {
-    throw new StrataError(
-      "validation_failed",
-      `steps must rise above the starting ${input.percent}%; the first is ${percentOfShare(steps[0] ?? 0)}%`,
     );
   }
   const guard =
