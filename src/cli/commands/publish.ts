@@ -14,6 +14,7 @@ import type { RolloutFlags } from "../rollout-flags.js";
 /** The flags of `publish`; commander turns `--no-activate` into `activate: false`. */
 interface PublishFlags extends RolloutFlags {
   description?: string;
+  force?: boolean;
   revision?: number;
   activate: boolean;
   retirePrevious?: boolean;
@@ -42,6 +43,7 @@ export function registerPublishCommand(program: Command, runner: CommandRunner):
     );
   addRampOptions(publish)
     .option("--replace-rollout", "end a rollout in progress (status replaced) instead of refusing")
+    .option("--force", "publish an input-schema change the workflow's compatibility mode forbids")
     .action((ref: string, flags: PublishFlags, command: Command) =>
       runner.run(command, (context) => publishDraft(context, ref, flags)),
     );
@@ -56,6 +58,7 @@ async function publishDraft(
   if (flags.description !== undefined) options.description = flags.description;
   if (flags.revision !== undefined) options.revision = flags.revision;
   if (flags.retirePrevious === true) options.retirePrevious = true;
+  if (flags.force === true) options.force = true;
   if (flags.replaceRollout === true) options.replaceRollout = true;
   if (flags.percent !== undefined) options.rollout = rolloutPlan(flags.percent, flags);
   else if (hasRampFlags(flags)) {
