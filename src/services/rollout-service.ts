@@ -424,8 +424,7 @@ export interface RolloutPlan {
 export function planRollout(input: PublishRollout): RolloutPlan {
   const share = shareOfPercent(input.percent);
   // Steps at or below the starting share are already reached (`--percent 5 --steps 5,25,…`).
-  const steps =
-    input.steps === undefined ? [] : remainingSteps(checkSteps(input.steps), share);
+  const steps = input.steps === undefined ? [] : remainingSteps(checkSteps(input.steps), share);
   if (steps.length > 0 && input.every === undefined) {
     throw new StrataError(
       "validation_failed",
