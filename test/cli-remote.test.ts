@@ -171,6 +171,15 @@ async function scenario(run: Cli): Promise<unknown[]> {
   await step("version", "delete", "loan", "1", "--dry-run");
   await step("binding", "delete", "intake");
   await step("binding", "show", "intake"); // not_found
+  await step("diff", "loan", "1", "2");
+  await step("replay", String(started.id), "--version", "1");
+  await step("adapter", "add", "loan", "--from", "1", "--to", "2", "--expression", "$");
+  await step("adapter", "list", "loan");
+  await step("workflow", "policy", "loan", "--compatibility", "full");
+  const job = await step("backtest", "loan", "--target", "2", "--no-wait");
+  await step("backtest", "show", String(job.id));
+  await step("backtest", "cancel", String(job.id));
+  await step("migrate", "loan", "--from", "1", "--to", "2", "--map", "review=review", "--dry-run");
   await step("audit", "list", "--workflow", "loan", "--limit", "5");
   await step("audit", "list");
   await step("audit", "verify");
@@ -187,7 +196,7 @@ function normalize(transcript: unknown[], actor: string): unknown {
   const ids = new Map<string, string>();
   const text = JSON.stringify(transcript)
     .replaceAll(actor, "<actor>")
-    .replace(/\b(wfl|wflv|evt|run|tok|rol|bnd)_[0-9a-z]{26}\b/g, (id, prefix: string) => {
+    .replace(/\b(wfl|wflv|evt|run|tok|rol|bnd|bkt)_[0-9a-z]{26}\b/g, (id, prefix: string) => {
       if (!ids.has(id)) ids.set(id, `<${prefix}${ids.size}>`);
       return ids.get(id) ?? id;
     })

@@ -242,9 +242,16 @@ export class ReplayService {
         subjectId: workflow.id,
         at: now,
         before: null,
-        after: input,
+        after: { from: input.from, to: input.to, expression: input.expression },
       });
-      return { workflowId: workflow.id, ...input, createdAt: now, createdBy: ctx.actor };
+      return {
+        workflowId: workflow.id,
+        from: input.from,
+        to: input.to,
+        expression: input.expression,
+        createdAt: now,
+        createdBy: ctx.actor,
+      };
     });
   }
 

@@ -98,7 +98,8 @@ export function registerChangeCommands(program: Command, runner: CommandRunner):
     .action(
       (ref: string, flags: { from: number; to: number; expression: string }, command: Command) =>
         runner.run(command, async ({ backend, output }) => {
-          const added = await backend.replays.registerAdapter(ref, flags);
+          const { from, to, expression } = flags;
+        const added = await backend.replays.registerAdapter(ref, { from, to, expression });
           output.result(added, () => renderAdapters([added]));
         }),
     );
