@@ -99,7 +99,7 @@ export function registerChangeCommands(program: Command, runner: CommandRunner):
       (ref: string, flags: { from: number; to: number; expression: string }, command: Command) =>
         runner.run(command, async ({ backend, output }) => {
           const { from, to, expression } = flags;
-        const added = await backend.replays.registerAdapter(ref, { from, to, expression });
+          const added = await backend.replays.registerAdapter(ref, { from, to, expression });
           output.result(added, () => renderAdapters([added]));
         }),
     );
