@@ -23,6 +23,10 @@ export async function evaluateRoutingKey(
     typeof input === "object" && input !== null && !Array.isArray(input)
       ? (input as Record<string, unknown>)
       : {};
+  // A plain path (`applicant.id`) is answered directly, without JSONata's async evaluation:
+  // this runs on every start during a rollout.
+  const direct = compiled.fast.get(text)?.(state);
+  if (direct !== undefined) return keyOf(direct.value);
   try {
     const value = await evaluateValue(
       compiled,
@@ -36,11 +40,16 @@ export async function evaluateRoutingKey(
       },
       { node: "(definition)", field: "routingKey" },
     );
-    if (typeof value === "string") return value === "" ? null : value;
-    if (typeof value === "number" || typeof value === "boolean") return String(value);
-    return null;
+    return keyOf(value);
   } catch (thrown) {
     if (thrown instanceof ExpressionFailure) return null;
     throw thrown;
   }
+}
+
+/** A scalar as a key; anything else (nothing, null, objects, arrays) is no key. */
+function keyOf(value: unknown): string | null {
+  if (typeof value === "string") return value === "" ? null : value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return null;
 }
