@@ -501,14 +501,14 @@ export async function beginRollout(
   const id = newId("rol");
   const nextStepAt =
     plan.steps.length === 0 || plan.everyMs === null ? null : addMs(now, plan.everyMs);
-  await insertRollout(trx, {
+  const inserted = {
     tenant_id: ctx.tenantId,
     id,
     workflow_id: workflow.id,
     stable_version_id: stableId,
     candidate_version_id: candidate.id,
     share: plan.share,
-    status: "active",
+    status: "active" as const,
     steps: plan.steps.length === 0 ? null : JSON.stringify(plan.steps),
     step_every_ms: plan.everyMs,
     next_step_at: nextStepAt,
@@ -520,7 +520,8 @@ export async function beginRollout(
     ended_at: null,
     ended_by: null,
     end_reason: null,
-  });
+  };
+  await insertRollout(trx, inserted);
   const stable = await findVersionById(trx, ctx.tenantId, stableId);
   await audit(trx, deps, ctx.actor, workflow, id, now, "rollout.started", {
     before: { liveVersion: stable?.number ?? null },
@@ -534,29 +535,11 @@ export async function beginRollout(
       replaced: active?.id ?? null,
     },
   });
-  const row: RolloutRow = {
-    tenant_id: ctx.tenantId,
-    id,
-    workflow_id: workflow.id,
-    stable_version_id: stableId,
-    candidate_version_id: candidate.id,
-    share: plan.share,
-    status: "active",
-    steps: plan.steps.length === 0 ? null : JSON.stringify(plan.steps),
-    step_every_ms: plan.everyMs,
-    next_step_at: nextStepAt,
-    guard: plan.guard === null ? null : JSON.stringify(plan.guard),
-    next_check_at: nextCheck(nextStepAt, plan.guard, now),
-    started_at: now,
-    started_by: ctx.actor,
-    updated_at: now,
-    ended_at: null,
-    ended_by: null,
-    end_reason: null,
+  return {
+    ...inserted,
     stable_number: stable?.number ?? 0,
     candidate_number: candidate.number ?? 0,
   };
-  return row;
 }
 
 /**
