@@ -96,15 +96,24 @@ describe("the change-safety commands", () => {
       /~ node route \(switch\)\n\s+cases\[0\]\.when: amount > 100 → amount > 50/,
     );
     expect(await json("diff", "deal", "live", "1")).toMatchObject({ identical: true });
+    expect(await ok("diff", "deal", "live", "1")).toBe("deal: v1 → v1\nno changes\n");
 
     const replay = await ok("replay", run.id, "--version", "draft");
+    expect(replay).toMatch(/^run run_\w+: v1 → draft \(draft\)$/m);
     expect(replay).toMatch(/^verdict: +CHANGED$/m);
+    // Both paths side by side, one row per step, the differing rows marked.
+    expect(replay).toMatch(
+      /^STEP +V1 +DRAFT\n1 +gate +gate +=\n2 +route +route +=\n3 +yes +no +≠$/m,
+    );
     expect(replay).toMatch(/diverges at step 3: yes → no/);
     expect(replay).toMatch(/switch route: yes \(case default\) → no \(case 0\)/);
     expect(replay).toMatch(/output decision: "yes" → "no"/);
     expect(await json("replay", run.id, "--version", "1")).toMatchObject({
       comparison: { changed: false },
     });
+    const same = await ok("replay", run.id, "--version", "1");
+    expect(same).toMatch(/^verdict: +same decision$/m);
+    expect(same).not.toMatch(/diverges|switch/);
     // The waiting run never got past `hold`: replay stops there unless a mock answers.
     expect(await json("replay", waiting.id, "--version", "draft")).toMatchObject({
       replay: { status: "unresolved", unresolved: { node: "hold" } },
@@ -127,6 +136,9 @@ describe("the change-safety commands", () => {
     expect(await ok("diff", "deal", "1", "draft")).toMatch(
       /input schema \(mode backward\):\n\s+BREAKING +required field \/currency added/,
     );
+    expect(await json("diff", "deal", "1", "draft")).toMatchObject({
+      compatibility: { mode: "backward", breaking: [{ path: "/currency" }] },
+    });
     const refused = await strata("publish", "deal");
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
@@ -136,7 +148,13 @@ describe("the change-safety commands", () => {
     expect((await json<{ policy: unknown }>("workflow", "show", "deal")).policy).toEqual({
       compatibility: "none",
     });
-    await ok("workflow", "policy", "deal", "--compatibility", "backward");
+    expect(await ok("workflow", "policy", "deal", "--compatibility", "full")).toMatch(
+      /^compatibility: +full$/m,
+    );
+    expect(await json("workflow", "policy", "deal", "--compatibility", "backward")).toMatchObject({
+      key: "deal",
+      policy: { compatibility: "backward" },
+    });
     await ok("publish", "deal", "--force");
 
     const drift = await strata("replay", run.id, "--version", "2");
@@ -151,6 +169,7 @@ describe("the change-safety commands", () => {
         '$merge([$, {"currency": "EUR"}])',
       ),
     ).toMatchObject({ adapter: "given", comparison: { changed: true } });
+    expect(await ok("adapter", "list", "deal")).toMatch(/^No input adapters/);
     await ok(
       "adapter",
       "add",
@@ -162,7 +181,10 @@ describe("the change-safety commands", () => {
       "--expression",
       '$merge([$, {"currency": "EUR"}])',
     );
-    expect(await ok("adapter", "list", "deal")).toMatch(/^v1 +v2 +\$merge/m);
+    expect(await ok("adapter", "list", "deal")).toMatch(/^v1 +v2 +\$merge.* ann$/m);
+    expect(await json("adapter", "list", "deal")).toEqual([
+      expect.objectContaining({ from: 1, to: 2, expression: '$merge([$, {"currency": "EUR"}])' }),
+    ]);
     expect(await json("replay", run.id, "--version", "2")).toMatchObject({ adapter: "registered" });
 
     const backtest = await ok(

@@ -17,6 +17,8 @@ export function renderWorkflow(workflow: Workflow): string {
     ["liveVersion", workflow.liveVersion],
     ["latestVersion", workflow.latestVersion],
     ["draftRevision", workflow.draftRevision],
+    // What publishes must keep (L7): `strata workflow policy` prints this block to confirm it.
+    ["compatibility", workflow.policy.compatibility],
     ["createdAt", workflow.createdAt],
     ["createdBy", workflow.createdBy],
     ["updatedAt", workflow.updatedAt],

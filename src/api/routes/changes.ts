@@ -31,6 +31,9 @@ const ReplayVersion = Type.Union([
   PositiveInt(),
 ]);
 
+/** The same, as a query value (`?version=`). */
+const ReplayVersionText = Type.String({ pattern: "^(live|latest|draft|[1-9][0-9]{0,9})$" });
+
 /** Registers the diff, replay, adapter and policy routes. */
 export function changeRoutes(app: FastifyInstance, services: StrataServices): void {
   const params = WorkflowParams;
@@ -63,7 +66,7 @@ export function changeRoutes(app: FastifyInstance, services: StrataServices): vo
       "adapter_failed",
       "definition_invalid",
     ],
-    querystring: closed({ version: Type.Optional(Type.String({ maxLength: 20 })) }),
+    querystring: closed({ version: Type.Optional(ReplayVersionText) }),
     body: closed({
       runId: Type.String({ minLength: 1, maxLength: 100 }),
       version: Type.Optional(ReplayVersion),
@@ -72,24 +75,15 @@ export function changeRoutes(app: FastifyInstance, services: StrataServices): vo
     }),
     handler: async ({ identity, params: p, body, query }) => {
       const request = body as ReplayRequest;
+      // The body's version wins when both are given; the query's is checked either way.
       const fromQuery = (query as { version?: string }).version;
       const version =
         request.version ??
         (fromQuery === undefined
           ? undefined
-          : /^[1-9][0-9]{0,9}$/.test(fromQuery)
+          : /^[0-9]+$/.test(fromQuery)
             ? Number(fromQuery)
             : (fromQuery as "live" | "latest" | "draft"));
-      if (
-        version !== undefined &&
-        typeof version === "string" &&
-        !["live", "latest", "draft"].includes(version)
-      ) {
-        throw new StrataError(
-          "validation_failed",
-          `version must be live, latest, draft or a number, not ${version}`,
-        );
-      }
       const run = await services.runs.show(identity, request.runId);
       if (run.kind === "test" && !hasRole(identity.role, "editor")) {
         throw new StrataError("not_found", `no run ${request.runId}`);
