@@ -223,6 +223,26 @@ describe.each(DIALECTS)("replay on %s", (dialect) => {
     expect(events.filter((e) => e.action === "workflow.policy_changed")).toHaveLength(2);
   });
 
+  it("finds nothing changed in a run still waiting, replayed against its own version", async () => {
+    await publish(loanFlow());
+    const waiting = await strata.runs.start("loan", { input: application(15_000, "DE") });
+    expect(waiting.status).toBe("waiting");
+    const report = await strata.replays.replay("loan", { runId: waiting.id, version: 1 });
+    expect(report.replay).toMatchObject({ status: "unresolved", unresolved: { node: "review" } });
+    expect(report.comparison).toMatchObject({ changed: false, statusChange: null });
+  });
+
+  it("says what an adapter's error is, and refuses adapters for versions that do not exist", async () => {
+    await publish(loanFlow());
+    const run = await strata.runs.start("loan", { input: application(500, "DE") });
+    await expect(
+      strata.replays.replay("loan", { runId: run.id, adapter: '$error("no currency known")' }),
+    ).rejects.toThrow(/the input adapter failed: no currency known/);
+    await expect(
+      strata.replays.registerAdapter("loan", { from: 1, to: 9, expression: "$" }),
+    ).rejects.toMatchObject({ code: "not_found" });
+  });
+
   it("diffs two versions, the draft and the live one", async () => {
     await publish(loanFlow());
     await publish(loanFlow(20_000));

@@ -9,6 +9,7 @@ import type { Definition } from "../core/definition/definition.js";
 import { compileDefinition } from "../core/interpreter/compile-definition.js";
 import type { CompiledDefinition } from "../core/interpreter/compile-definition.js";
 import { inputErrors } from "../core/interpreter/input-errors.js";
+import { jsonataMessage } from "../core/interpreter/expressions.js";
 import { toJsonValue } from "../core/interpreter/json-value.js";
 import type { RunKind } from "../core/model.js";
 import { addDrift, addReplay, emptyReport } from "../core/replay/backtest-report.js";
@@ -68,7 +69,7 @@ async function replayBatch(batch: BacktestBatch): Promise<WorkerAnswer> {
       try {
         input = toJsonValue(await adapter.evaluate(run.input));
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = jsonataMessage(error);
         addDrift(report, run.id, { path: "/", message: `the adapter failed: ${reason}` });
         continue;
       }

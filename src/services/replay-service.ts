@@ -9,6 +9,7 @@ import type { Run } from "../core/model.js";
 import type { CompiledDefinition } from "../core/interpreter/compile-definition.js";
 import { compileDefinition } from "../core/interpreter/compile-definition.js";
 import { describeInputErrors, inputErrors } from "../core/interpreter/input-errors.js";
+import { jsonataMessage } from "../core/interpreter/expressions.js";
 import { toJsonValue } from "../core/interpreter/json-value.js";
 import type { Definition } from "../core/definition/definition.js";
 import { compareRuns, pathOf, replayRun } from "../core/replay/replay-run.js";
@@ -16,7 +17,7 @@ import type { RecordedRun, ReplayComparison, ReplayedRun } from "../core/replay/
 import type { Executor } from "../engine/executor.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
-import { findVersionById } from "../store/version-rows.js";
+import { findVersionById, findVersionByNumber } from "../store/version-rows.js";
 import { findWorkflow } from "../store/workflow-rows.js";
 import type { Executor as Queries, WorkflowRow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
@@ -214,6 +215,12 @@ export class ReplayService {
     this.compileAdapter(input.expression);
     return runChange(this.deps, async (trx, now) => {
       const workflow = await lockWorkflow(trx, this.deps, ctx, ref);
+      for (const number of [input.from, input.to]) {
+        const version = await findVersionByNumber(trx, ctx.tenantId, workflow.id, number);
+        if (version === undefined || version.published_at === null) {
+          throw new StrataError("not_found", `workflow ${workflow.key} has no version ${number}`);
+        }
+      }
       const where = (qb: Queries) =>
         qb
           .deleteFrom("input_adapters")
@@ -285,7 +292,7 @@ export class ReplayService {
     try {
       result = toJsonValue(await compiled.evaluate(input));
     } catch (thrown) {
-      const reason = thrown instanceof Error ? thrown.message : String(thrown);
+      const reason = jsonataMessage(thrown);
       throw new StrataError("adapter_failed", `the input adapter failed: ${reason}`, {
         cause: thrown,
       });
@@ -303,7 +310,7 @@ export class ReplayService {
       try {
         compiled = jsonata(expression);
       } catch (thrown) {
-        const reason = thrown instanceof Error ? thrown.message : String(thrown);
+        const reason = jsonataMessage(thrown);
         throw new StrataError(
           "validation_failed",
           `the input adapter is not a valid JSONata expression: ${reason}`,

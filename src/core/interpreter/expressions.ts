@@ -172,3 +172,12 @@ function describeFailure(thrown: unknown, text: string, site: ExpressionSite): R
     },
   };
 }
+
+/** The message of whatever JSONata threw (it throws plain objects with a `message`). */
+export function jsonataMessage(thrown: unknown): string {
+  if (typeof thrown === "object" && thrown !== null) {
+    const message = (thrown as { message?: unknown }).message;
+    if (typeof message === "string") return message;
+  }
+  return String(thrown);
+}

@@ -263,8 +263,17 @@ export function compareRuns(original: RecordedRun, replay: ReplayedRun): ReplayC
   }
   const originalOutput = original.status === "completed" ? original.output : null;
   const outputChanges = jsonChanges(originalOutput, replay.output);
+  // A run still in flight (or cancelled) stopped where it stands; a replay that stops at the
+  // same node for want of the original's next event went as far, the same way.
+  const stoppedAlike =
+    replay.status === "unresolved" &&
+    original.status !== "completed" &&
+    original.status !== "failed" &&
+    replay.unresolved?.node === original.trace.at(-1)?.node;
   const statusChange =
-    original.status === replay.status ? null : { original: original.status, replay: replay.status };
+    original.status === replay.status || stoppedAlike
+      ? null
+      : { original: original.status, replay: replay.status };
   return {
     changed: statusChange !== null || !jsonEqual(originalOutput, replay.output),
     originalPath,
