@@ -4,10 +4,9 @@ import type { ChainVerdict } from "../core/audit-chain.js";
 import { StrataError } from "../core/errors.js";
 import type { AuditEvent } from "../core/model.js";
 import { listAuditRows, readAuditHead } from "../store/audit-rows.js";
-import { findWorkflow } from "../store/workflow-rows.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { Page } from "./workflow-service.js";
-import { workflowNotFound } from "./workflow-service.js";
+import { workflowFilter } from "./workflow-service.js";
 
 /** An audit cursor: the `seq` of the last event seen, a whole number an INTEGER column holds. */
 function decodeSeq(cursor: string): number {
@@ -31,12 +30,7 @@ export class AuditService {
     options: { workflow?: string; limit?: number; cursor?: string } = {},
   ): Promise<Page<AuditEvent>> {
     const db = this.deps.store.db;
-    let workflowId: string | undefined;
-    if (options.workflow !== undefined) {
-      const workflow = await findWorkflow(db, ctx.tenantId, options.workflow);
-      if (workflow === undefined) throw workflowNotFound(options.workflow);
-      workflowId = workflow.id;
-    }
+    const workflowId = await workflowFilter(db, ctx.tenantId, options.workflow);
     const limit = options.limit ?? 100;
     const rows = await listAuditRows(db, ctx.tenantId, {
       limit: limit + 1,

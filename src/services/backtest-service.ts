@@ -14,13 +14,12 @@ import { parseInterval } from "../core/routing/interval.js";
 import { runBacktestJob } from "../engine/backtest-pool.js";
 import type { StoredRun } from "../engine/backtest-pool.js";
 import type { Executor as Queries } from "../store/workflow-rows.js";
-import { findWorkflow } from "../store/workflow-rows.js";
 import type { BacktestsTable } from "../store/schema.js";
 import type { Selectable } from "kysely";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { ReplayService } from "./replay-service.js";
 import type { Page } from "./workflow-service.js";
-import { workflowNotFound } from "./workflow-service.js";
+import { requireWorkflow, workflowFilter } from "./workflow-service.js";
 
 /** The most runs one backtest replays. */
 export const MAX_BACKTEST_RUNS = 1_000_000;
@@ -97,8 +96,7 @@ export class BacktestService {
   /** Creates a queued backtest of workflow `ref`. */
   async create(ctx: CallContext, ref: string, input: CreateBacktestInput = {}): Promise<Backtest> {
     const db = this.deps.store.db;
-    const workflow = await findWorkflow(db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
+    const workflow = await requireWorkflow(db, ctx.tenantId, ref);
     const limit = input.limit ?? DEFAULT_LIMIT;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_BACKTEST_RUNS) {
       throw new StrataError(
@@ -153,12 +151,7 @@ export class BacktestService {
     options: { workflow?: string; limit?: number; cursor?: string } = {},
   ): Promise<Page<Backtest>> {
     const db = this.deps.store.db;
-    let workflowId: string | undefined;
-    if (options.workflow !== undefined) {
-      const workflow = await findWorkflow(db, ctx.tenantId, options.workflow);
-      if (workflow === undefined) throw workflowNotFound(options.workflow);
-      workflowId = workflow.id;
-    }
+    const workflowId = await workflowFilter(db, ctx.tenantId, options.workflow);
     const limit = options.limit ?? 50;
     const rows = await db
       .selectFrom("backtests")

@@ -24,13 +24,12 @@ import {
 import type { BindingRow } from "../store/binding-rows.js";
 import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
 import type { StoreTransaction } from "../store/store.js";
-import { findWorkflow } from "../store/workflow-rows.js";
 import type { Executor } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { RunService } from "./run-service.js";
 import type { Page } from "./workflow-service.js";
-import { lockWorkflow, workflowNotFound } from "./workflow-service.js";
+import { lockWorkflow, workflowFilter, workflowNotFound } from "./workflow-service.js";
 
 /** Who scheduled runs are attributed to. */
 export const SCHEDULE_RUN_ACTOR = "strata:schedule";
@@ -131,12 +130,7 @@ export class BindingService {
     options: { workflow?: string; limit?: number; cursor?: string } = {},
   ): Promise<Page<Binding>> {
     const db = this.deps.store.db;
-    let workflowId: string | undefined;
-    if (options.workflow !== undefined) {
-      const workflow = await findWorkflow(db, ctx.tenantId, options.workflow);
-      if (workflow === undefined) throw workflowNotFound(options.workflow);
-      workflowId = workflow.id;
-    }
+    const workflowId = await workflowFilter(db, ctx.tenantId, options.workflow);
     const limit = options.limit ?? 50;
     const rows = await listBindingRows(db, ctx.tenantId, {
       limit: limit + 1,

@@ -18,12 +18,12 @@ import {
   updateDraftAtRevision,
 } from "../store/version-rows.js";
 import type { VersionRow } from "../store/version-rows.js";
-import { findLiveVersionId, findWorkflow } from "../store/workflow-rows.js";
+import { findLiveVersionId } from "../store/workflow-rows.js";
 import type { WorkflowRow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import { loadDraft, toDraft } from "./views.js";
-import { lockWorkflow, workflowNotFound } from "./workflow-service.js";
+import { lockWorkflow, requireWorkflow } from "./workflow-service.js";
 
 /** Options for opening a draft. */
 export interface OpenDraftOptions {
@@ -85,8 +85,7 @@ export class DraftService {
 
   /** The open draft with its validation problems; `not_found` when there is none. */
   async show(ctx: CallContext, ref: string): Promise<Draft> {
-    const workflow = await findWorkflow(this.deps.store.db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
+    const workflow = await requireWorkflow(this.deps.store.db, ctx.tenantId, ref);
     const draft = await findDraft(this.deps.store.db, ctx.tenantId, workflow.id);
     if (draft === undefined) throw noDraft(workflow.key);
     return toDraft(draft, workflow.last_number);

@@ -15,10 +15,9 @@ import { parseDuration } from "../core/definition/duration.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import { findVersionByNumber } from "../store/version-rows.js";
 import type { VersionRow } from "../store/version-rows.js";
-import { findWorkflow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
-import { workflowNotFound } from "./workflow-service.js";
+import { requireWorkflow } from "./workflow-service.js";
 
 /** A migration plan. */
 export interface MigrationPlan {
@@ -58,8 +57,7 @@ export class MigrationService {
   /** Plans, and unless `dryRun`, performs a migration of the runs waiting on `from`. */
   async migrate(ctx: CallContext, ref: string, plan: MigrationPlan): Promise<MigrationReport> {
     const db = this.deps.store.db;
-    const workflow = await findWorkflow(db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
+    const workflow = await requireWorkflow(db, ctx.tenantId, ref);
     const from = await this.version(ctx, workflow.id, workflow.key, plan.from);
     const to = await this.version(ctx, workflow.id, workflow.key, plan.to);
     if (to.retired_at !== null) {

@@ -18,12 +18,11 @@ import type { Executor } from "../engine/executor.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
 import { findVersionById, findVersionByNumber } from "../store/version-rows.js";
-import { findWorkflow } from "../store/workflow-rows.js";
 import type { Executor as Queries, WorkflowRow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { VersionSelector } from "./run-service.js";
-import { lockWorkflow, workflowNotFound } from "./workflow-service.js";
+import { lockWorkflow, requireWorkflow } from "./workflow-service.js";
 
 /** What a replay takes. */
 export interface ReplayRequest {
@@ -88,8 +87,7 @@ export class ReplayService {
   /** Replays run `runId` of workflow `ref` through the version `version` selects. */
   async replay(ctx: CallContext, ref: string, request: ReplayRequest): Promise<ReplayReport> {
     const db = this.deps.store.db;
-    const workflow = await findWorkflow(db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
+    const workflow = await requireWorkflow(db, ctx.tenantId, ref);
     const run = await this.executor.get(ctx.tenantId, request.runId);
     if (run.workflowId !== workflow.id) {
       throw new StrataError("not_found", `no run ${request.runId} of workflow ${workflow.key}`);
@@ -265,8 +263,7 @@ export class ReplayService {
   /** The adapters registered for a workflow. */
   async listAdapters(ctx: CallContext, ref: string): Promise<InputAdapter[]> {
     const db = this.deps.store.db;
-    const workflow = await findWorkflow(db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
+    const workflow = await requireWorkflow(db, ctx.tenantId, ref);
     const rows = await db
       .selectFrom("input_adapters")
       .selectAll()

@@ -29,11 +29,11 @@ import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
 import type { StoreTransaction } from "../store/store.js";
 import { findVersionById, findVersionByNumber, setRetiredAt } from "../store/version-rows.js";
 import type { VersionRow } from "../store/version-rows.js";
-import { findLiveVersionId, findWorkflow, setLiveRoute } from "../store/workflow-rows.js";
+import { findLiveVersionId, setLiveRoute } from "../store/workflow-rows.js";
 import type { WorkflowRow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
-import { lockWorkflow, workflowNotFound } from "./workflow-service.js";
+import { lockWorkflow, requireWorkflow } from "./workflow-service.js";
 
 /** Who automatic changes are attributed to in the audit log. */
 export const GUARD_ACTOR = "strata:guard";
@@ -151,8 +151,7 @@ export class RolloutService {
    */
   async status(ctx: CallContext, ref: string): Promise<RolloutStatusReport> {
     const db = this.deps.store.db;
-    const workflow = await findWorkflow(db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
+    const workflow = await requireWorkflow(db, ctx.tenantId, ref);
     const [row] = await listRolloutRows(db, ctx.tenantId, workflow.id, 1);
     if (row === undefined) {
       throw new StrataError(
@@ -169,8 +168,7 @@ export class RolloutService {
    */
   async route(ctx: CallContext, ref: string): Promise<LiveRoute> {
     const db = this.deps.store.db;
-    const workflow = await findWorkflow(db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
+    const workflow = await requireWorkflow(db, ctx.tenantId, ref);
     const liveId = await findLiveVersionId(db, ctx.tenantId, workflow.id);
     const live = liveId === null ? undefined : await findVersionById(db, ctx.tenantId, liveId);
     const latest = await resolveRunTarget(db, ctx.tenantId, workflow.id, "latest");
@@ -191,8 +189,7 @@ export class RolloutService {
   /** The workflow's rollouts, newest first. */
   async list(ctx: CallContext, ref: string, options: { limit?: number } = {}): Promise<Rollout[]> {
     const db = this.deps.store.db;
-    const workflow = await findWorkflow(db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
+    const workflow = await requireWorkflow(db, ctx.tenantId, ref);
     const rows = await listRolloutRows(db, ctx.tenantId, workflow.id, options.limit ?? 50);
     return rows.map(toRollout);
   }

@@ -15,11 +15,10 @@ import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
 import type { RunTarget } from "../store/queries/resolve-run-target.js";
 import { findRunByIdempotencyKey, listRunRows } from "../store/run-rows.js";
 import { isUniqueViolation } from "../store/store.js";
-import { findWorkflow } from "../store/workflow-rows.js";
 import { ReadCoalescer } from "./coalesce-reads.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { Page } from "./workflow-service.js";
-import { workflowNotFound } from "./workflow-service.js";
+import { workflowFilter, workflowNotFound } from "./workflow-service.js";
 
 /** Which version a new run uses: the live route, LATEST, a number, or the draft. */
 export type VersionSelector = "live" | "latest" | "draft" | number;
@@ -155,12 +154,7 @@ export class RunService {
         "a version number names a version of one workflow; give the workflow too",
       );
     }
-    let workflowId: string | undefined;
-    if (options.workflow !== undefined) {
-      const workflow = await findWorkflow(db, ctx.tenantId, options.workflow);
-      if (workflow === undefined) throw workflowNotFound(options.workflow);
-      workflowId = workflow.id;
-    }
+    const workflowId = await workflowFilter(db, ctx.tenantId, options.workflow);
     const limit = options.limit ?? 50;
     const kind = options.kind ?? "production";
     const rows = await listRunRows(db, ctx.tenantId, {

@@ -28,12 +28,12 @@ import {
   setRetiredAt,
 } from "../store/version-rows.js";
 import type { VersionRow } from "../store/version-rows.js";
-import { findLiveVersionId, findWorkflow, setLiveRoute } from "../store/workflow-rows.js";
+import { findLiveVersionId, setLiveRoute } from "../store/workflow-rows.js";
 import type { Executor, WorkflowRow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import { loadRunCounts, loadVersion, toDraft, toVersion } from "./views.js";
-import { lockWorkflow, workflowNotFound } from "./workflow-service.js";
+import { lockWorkflow, requireWorkflow } from "./workflow-service.js";
 
 /** Version operations. */
 export class VersionService {
@@ -42,7 +42,7 @@ export class VersionService {
   /** Every version of a workflow, the draft first, with state, live flag and run counts. */
   async list(ctx: CallContext, ref: string): Promise<Array<Version | Draft>> {
     const db = this.deps.store.db;
-    const workflow = await this.findWorkflow(ctx, ref);
+    const workflow = await requireWorkflow(this.deps.store.db, ctx.tenantId, ref);
     const rows = await listVersionRows(db, ctx.tenantId, workflow.id);
     const liveId = await findLiveVersionId(db, ctx.tenantId, workflow.id);
     const counts = await loadRunCounts(
@@ -60,7 +60,7 @@ export class VersionService {
   /** One published or retired version by number. */
   async show(ctx: CallContext, ref: string, number: number): Promise<Version> {
     const db = this.deps.store.db;
-    const workflow = await this.findWorkflow(ctx, ref);
+    const workflow = await requireWorkflow(this.deps.store.db, ctx.tenantId, ref);
     const row = await findVersionByNumber(db, ctx.tenantId, workflow.id, number);
     if (row === undefined) throw versionNotFound(workflow.key, number);
     const liveId = await findLiveVersionId(db, ctx.tenantId, workflow.id);
@@ -137,7 +137,7 @@ export class VersionService {
    */
   async impact(ctx: CallContext, ref: string, number: number): Promise<VersionImpact> {
     const db = this.deps.store.db;
-    const workflow = await this.findWorkflow(ctx, ref);
+    const workflow = await requireWorkflow(this.deps.store.db, ctx.tenantId, ref);
     const version = await findVersionByNumber(db, ctx.tenantId, workflow.id, number);
     if (version === undefined) throw versionNotFound(workflow.key, number);
     const liveId = await findLiveVersionId(db, ctx.tenantId, workflow.id);
@@ -220,7 +220,7 @@ export class VersionService {
    */
   async diff(ctx: CallContext, ref: string, from: DiffSide, to: DiffSide): Promise<VersionDiff> {
     const db = this.deps.store.db;
-    const workflow = await this.findWorkflow(ctx, ref);
+    const workflow = await requireWorkflow(this.deps.store.db, ctx.tenantId, ref);
     const side = async (which: DiffSide) => {
       const row =
         which === "draft"
@@ -290,12 +290,6 @@ export class VersionService {
       // After a delete there is nothing left to show; callers of delete ignore the result.
       return view ?? toVersion(version, null);
     });
-  }
-
-  private async findWorkflow(ctx: CallContext, ref: string): Promise<WorkflowRow> {
-    const workflow = await findWorkflow(this.deps.store.db, ctx.tenantId, ref);
-    if (workflow === undefined) throw workflowNotFound(ref);
-    return workflow;
   }
 }
 

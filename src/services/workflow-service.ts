@@ -9,7 +9,7 @@ import type { Workflow } from "../core/model.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import { insertDraft } from "../store/version-rows.js";
 import { findLiveVersionId, findWorkflow, listWorkflowSummaries } from "../store/workflow-rows.js";
-import type { WorkflowRow } from "../store/workflow-rows.js";
+import type { Executor, WorkflowRow } from "../store/workflow-rows.js";
 import type { StoreTransaction } from "../store/store.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
@@ -221,6 +221,26 @@ async function viewIn(
   const workflow = await loadWorkflow(trx, ctx.tenantId, workflowId);
   if (workflow === undefined) throw new Error("the workflow vanished inside its own transaction");
   return workflow;
+}
+
+/** A workflow by id or key, read without a lock; `not_found` when it does not exist. */
+export async function requireWorkflow(
+  q: Executor,
+  tenantId: string,
+  ref: string,
+): Promise<WorkflowRow> {
+  const workflow = await findWorkflow(q, tenantId, ref);
+  if (workflow === undefined) throw workflowNotFound(ref);
+  return workflow;
+}
+
+/** The id of the workflow a list's optional `workflow` filter names (undefined without one). */
+export async function workflowFilter(
+  q: Executor,
+  tenantId: string,
+  ref: string | undefined,
+): Promise<string | undefined> {
+  return ref === undefined ? undefined : (await requireWorkflow(q, tenantId, ref)).id;
 }
 
 /** The error for an unknown workflow id or key. */
