@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark, as JSON lines on stdout. `--scale N` multiplies the work
  * (default 1). `--only NAME` runs only the benches whose name starts with NAME (`runs`,
  * `http`, `engine.ceiling`…). `--seconds N`: how long the HTTP bench loads each server
- * (default 10). PostgreSQL benches use STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the
+ * (default 10). `--db sqlite|postgres`: only that database. PostgreSQL benches use STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the
  * local server; they are reported as skipped when none answers.
  */
 import { benchBacktest } from "./backtest.js";
@@ -22,6 +22,9 @@ function flag(name: string): string | undefined {
 const scale = Number(flag("scale") ?? 1);
 const seconds = Number(flag("seconds") ?? 10);
 const only = flag("only") ?? "";
+const onlyDb = flag("db");
+if (onlyDb !== undefined && onlyDb !== "sqlite" && onlyDb !== "postgres")
+  throw new Error("--db takes sqlite or postgres");
 const pgUrl = await benchPostgresUrl();
 
 /** A bench on a fresh database of its own. */
@@ -45,6 +48,7 @@ report({
   at: new Date().toISOString(),
 });
 for (const db of ["sqlite", "postgres"] as const) {
+  if (onlyDb !== undefined && db !== onlyDb) continue;
   for (const [name, run] of databaseBenches) {
     if (!selected(name)) continue;
     if (db === "postgres" && pgUrl === null) {

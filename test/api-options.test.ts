@@ -1,9 +1,11 @@
 /**
  * What the server offers beyond JSON with default settings: YAML bodies, CORS when (and only
  * when) configured, the configurable body and definition limits, and Idempotency-Key on test
- * runs of the draft. Driven in-process with `inject` on SQLite (none of it depends on the store).
+ * runs of the draft, and helmet's security headers on every answer. Driven in-process with `inject` on SQLite (none of it depends on the store).
  */
 import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import helmet from "helmet";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.js";
@@ -112,6 +114,34 @@ describe("YAML bodies", () => {
     expect(bomb.statusCode).toBe(400);
     expect(bomb.json()).toMatchObject({ code: "validation_failed" });
     expect(bomb.json<{ detail: string }>().detail).toMatch(/not valid YAML .*alias/i);
+  });
+});
+
+describe("security headers", () => {
+  it("are helmet's defaults on every answer: success, error and unknown route", async () => {
+    const { app, auth } = await appWith();
+    // What helmet's own middleware sets on a response, for comparison.
+    const expected: Record<string, string> = {};
+    helmet()(
+      {} as IncomingMessage,
+      {
+        setHeader: (name: string, value: string) => (expected[name.toLowerCase()] = value),
+        removeHeader: (name: string) => delete expected[name.toLowerCase()],
+      } as unknown as ServerResponse,
+      () => undefined,
+    );
+    expect(Object.keys(expected)).toContain("content-security-policy");
+    const answers = [
+      await app.inject({ method: "GET", url: "/v1/workflows", headers: auth }),
+      await app.inject({ method: "GET", url: "/v1/workflows" }),
+      await app.inject({ method: "GET", url: "/v1/nowhere", headers: auth }),
+    ];
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 401, 404]);
+    for (const answer of answers) {
+      for (const [name, value] of Object.entries(expected))
+        expect(answer.headers[name], name).toBe(value);
+      expect(answer.headers["x-powered-by"]).toBeUndefined();
+    }
   });
 });
 

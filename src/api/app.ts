@@ -8,6 +8,7 @@ import helmet from "helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Ajv } from "ajv";
 import Fastify from "fastify";
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from "fastify";
@@ -85,6 +86,29 @@ function validatorCompiler() {
     (httpPart === "body" ? strict : coercing).compile(schema);
 }
 
+/**
+ * The headers helmet sets with its default options. None of them depends on the request (the
+ * default Content-Security-Policy has no nonce), so they are read off helmet's middleware once:
+ * running the middleware on every request cost a sixth of a run start's time over HTTP.
+ */
+function securityHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failure: Error | undefined;
+  helmet()({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+    if (error !== undefined) failure = error instanceof Error ? error : new Error("helmet failed");
+  });
+  if (failure !== undefined) throw failure;
+  return headers;
+}
+
 /** Builds the app; call `ready()` (or `listen`) before use. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -129,13 +153,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       });
   });
   registerYamlBodies(app);
-  // helmet's security headers, its middleware built once (the Fastify plugin builds it again
-  // for every request, which cost 6% of a run start over HTTP).
-  const securityHeaders = helmet();
-  app.addHook("onRequest", (request, reply, done) => {
-    securityHeaders(request.raw, reply.raw, (error?: unknown) => {
-      done(error instanceof Error ? error : undefined);
-    });
+  // helmet's security headers, computed once and handed to each reply in one step.
+  const headers = securityHeaders();
+  app.addHook("onRequest", (_request, reply, done) => {
+    void reply.headers(headers);
+    done();
   });
   if (deps.corsOrigins !== undefined && deps.corsOrigins.length > 0) {
     await app.register(cors, {

@@ -9,6 +9,7 @@ import { hasIdPrefix, newId } from "../core/ids.js";
 import type { Role } from "../core/roles.js";
 import { isRole } from "../core/roles.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
+import { ReadCoalescer } from "./coalesce-reads.js";
 import { precompiled } from "../store/precompiled-query.js";
 import type { StrataSchema, TokensTable } from "../store/schema.js";
 import type { Selectable } from "kysely";
@@ -40,6 +41,9 @@ export interface TokenIdentity {
 
 /** Token operations. */
 export class TokenService {
+  /** Requests of the same moment presenting the same token share one lookup. */
+  readonly #lookups = new ReadCoalescer<Selectable<TokensTable> | undefined>();
+
   constructor(private readonly deps: ServiceDeps) {}
 
   /** Creates a token with `role` in the caller's tenant. */
@@ -137,10 +141,13 @@ export class TokenService {
         "the token is missing, malformed, unknown or revoked; send a valid one as `Authorization: Bearer <token>`",
       );
     if (dot < 0 || !hasIdPrefix(id, "tok") || secret === "") throw unauthorized();
-    // Looked up on every request, so a revoke takes effect at once in every process.
+    // Looked up for every request, never cached, so a revoke takes effect at once in every
+    // process; requests that arrive together share the lookup made after they all arrived.
     const db = this.deps.store.db;
-    const { rows } = await db.executeQuery(tokenById(db, { id }));
-    const row = rows[0];
+    const row = await this.#lookups.get(id, async () => {
+      const { rows } = await db.executeQuery(tokenById(db, { id }));
+      return rows[0];
+    });
     // Compare hashes in constant time even for unknown ids, so timing tells nothing.
     const expected = Buffer.from(row?.secret_hash ?? hashSecret(""), "hex");
     const presented = Buffer.from(hashSecret(secret), "hex");

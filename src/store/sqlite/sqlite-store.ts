@@ -3,34 +3,24 @@
  * `../postgres/postgres-store.ts`.
  */
 import Database from "better-sqlite3";
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver } from "kysely";
-import type { DatabaseConnection, Driver, SqliteDatabase } from "kysely";
+import { Kysely, SqliteDialect } from "kysely";
+import type { Driver, SqliteDatabase } from "kysely";
 import { applyMigrations, loadMigrations } from "../migrate.js";
 import type { MigrationSession } from "../migrate.js";
 import type { StrataSchema } from "../schema.js";
 import type { Store, StoreTransaction } from "../store.js";
+import { StrataSqliteDriver } from "./sqlite-driver.js";
 import { withStatementCache } from "./statement-cache.js";
 
-/**
- * Kysely's SQLite driver starts transactions with a deferred BEGIN, which takes the write
- * lock only at the first write and can then fail with SQLITE_BUSY without waiting when
- * another process holds it. Every Strata transaction writes, so take the lock up front:
- * BEGIN IMMEDIATE waits (busy_timeout) instead.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
+/** Kysely's SQLite dialect with Strata's driver (see ./sqlite-driver.ts). */
+class StrataSqliteDialect extends SqliteDialect {
   readonly #database: SqliteDatabase;
   constructor(database: SqliteDatabase) {
     super({ database });
     this.#database = database;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.#database });
+    return new StrataSqliteDriver(this.#database);
   }
 }
 
@@ -60,7 +50,7 @@ export async function openSqliteStore(
     throw error;
   }
   const db = new Kysely<StrataSchema>({
-    dialect: new ImmediateSqliteDialect(withStatementCache(database)),
+    dialect: new StrataSqliteDialect(withStatementCache(database)),
   });
   return {
     dialect: "sqlite",
