@@ -4,14 +4,16 @@
  * SQLite file or PostgreSQL URL, with the loan workflow published and an operator token.
  * `floor`: the same decision in one plain `node:http` handler, no database.
  * `STRATA_BENCH_SQLITE_SYNCHRONOUS=NORMAL` opens SQLite without an fsync per commit (to see
- * what the fsync costs; the default is Strata's `FULL`).
+ * what the fsync costs; the default is Strata's `FULL`); `STRATA_BENCH_SQLITE_WRITE_THREAD=off`
+ * commits run starts on the event loop instead of the write thread.
  *
  * Over the IPC channel it sends `{ type: "listening", port, token }` once listening, answers
- * `{ type: "count" }` with the production runs persisted, and exits on `{ type: "stop" }` or
+ * `{ type: "count" }` with the production runs persisted and the CPU it has used, and exits on `{ type: "stop" }` or
  * when the parent goes away.
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { performance } from "node:perf_hooks";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../src/api/app.js";
 import { Strata, parseDefinitionText } from "../src/index.js";
@@ -19,7 +21,14 @@ import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
 
 /** A message to the parent. */
 export type ServerMessage =
-  { type: "listening"; port: number; token: string } | { type: "count"; persisted: number };
+  | { type: "listening"; port: number; token: string }
+  | { type: "count"; persisted: number; usage: ServerUsage };
+
+/** What the server process has used so far: CPU of all its threads, and its event loop's busy time. */
+export interface ServerUsage {
+  cpuMicros: number;
+  loopBusyMs: number;
+}
 
 /** A message from the parent. */
 export type ParentMessage = { type: "count" } | { type: "stop" };
@@ -101,11 +110,15 @@ async function serveStrata(database: string): Promise<{
   count: () => Promise<number>;
   close: () => Promise<void>;
 }> {
-  const synchronous = process.env.STRATA_BENCH_SQLITE_SYNCHRONOUS;
-  const strata =
-    synchronous === "NORMAL" && !database.startsWith("postgres")
-      ? Strata.fromStore(await openSqliteStore(database, { synchronous }), { actor: "bench" }, true)
-      : await Strata.open({ database, actor: "bench" });
+  const synchronous = process.env.STRATA_BENCH_SQLITE_SYNCHRONOUS === "NORMAL" ? "NORMAL" : "FULL";
+  const writeThread = process.env.STRATA_BENCH_SQLITE_WRITE_THREAD !== "off";
+  const strata = database.startsWith("postgres")
+    ? await Strata.open({ database, actor: "bench" })
+    : Strata.fromStore(
+        await openSqliteStore(database, { synchronous, writeThread }),
+        { actor: "bench" },
+        true,
+      );
   const definition = parseDefinitionText(
     readFileSync(new URL("../examples/loan.yaml", import.meta.url), "utf8"),
   );
@@ -158,6 +171,14 @@ const stop = async (): Promise<void> => {
 process.on("disconnect", () => void stop());
 process.on("message", (message: ParentMessage) => {
   if (message.type === "stop") void stop();
-  else void server.count().then((persisted) => send({ type: "count", persisted }));
+  else
+    void server.count().then((persisted) => {
+      const cpu = process.cpuUsage();
+      const usage = {
+        cpuMicros: cpu.user + cpu.system,
+        loopBusyMs: performance.eventLoopUtilization().active,
+      };
+      send({ type: "count", persisted, usage });
+    });
 });
 send({ type: "listening", port: server.port, token: server.token });

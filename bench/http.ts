@@ -11,7 +11,7 @@ import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import type { RawResult, Result } from "autocannon";
-import type { ParentMessage, ServerMessage } from "./http-server.js";
+import type { ParentMessage, ServerMessage, ServerUsage } from "./http-server.js";
 import { report, round } from "./support.js";
 import type { BenchDatabase } from "./support.js";
 
@@ -49,6 +49,8 @@ interface Server {
   token: string;
   /** Production runs in its database. */
   count(): Promise<number>;
+  /** The CPU it has used so far. */
+  usage(): Promise<ServerUsage>;
   /** Stops it (killing it if it does not exit in time); idempotent. */
   stop(): Promise<void>;
 }
@@ -118,6 +120,11 @@ async function startServer(args: string[]): Promise<Server> {
         const answer = nextMessage(child, "count");
         send({ type: "count" });
         return (await answer).persisted;
+      },
+      usage: async () => {
+        const answer = nextMessage(child, "count");
+        send({ type: "count" });
+        return (await answer).usage;
       },
       stop,
     };
@@ -199,6 +206,7 @@ export async function benchHttp(database: BenchDatabase, seconds: number): Promi
   let floor: Load;
   let strata: Load;
   let persisted: number;
+  let used: ServerUsage;
   try {
     const strataServer = await startServer(["strata", database.location]);
     try {
@@ -211,6 +219,7 @@ export async function benchHttp(database: BenchDatabase, seconds: number): Promi
       await load(floorServer, WARMUP_SECONDS);
       await load(strataServer, WARMUP_SECONDS);
       const before = await settledCount(strataServer);
+      const usageBefore = await strataServer.usage();
       const floorSlices: RawResult[] = [];
       const strataSlices: RawResult[] = [];
       for (let slice = 0; slice < SLICES; slice++) {
@@ -219,6 +228,11 @@ export async function benchHttp(database: BenchDatabase, seconds: number): Promi
       }
       // Every 2xx answer, plus the starts in flight when a slice ended (one a connection).
       persisted = (await settledCount(strataServer)) - before;
+      const usageAfter = await strataServer.usage();
+      used = {
+        cpuMicros: usageAfter.cpuMicros - usageBefore.cpuMicros,
+        loopBusyMs: usageAfter.loopBusyMs - usageBefore.loopBusyMs,
+      };
       floor = total(floorServer, floorSlices);
       strata = total(strataServer, strataSlices);
     } finally {
@@ -247,6 +261,11 @@ export async function benchHttp(database: BenchDatabase, seconds: number): Promi
     floorNon2xx: floor.result.non2xx,
     ratio: round(runsPerSec / floorReqPerSec),
     target: 0.25,
+    // The server's own cost of a run, steadier than runs/s on a busy machine: CPU of all its
+    // threads, and the time its event loop (the one thread that parses, checks and decides)
+    // was busy.
+    serverCpuUsPerRun: round(used.cpuMicros / persisted),
+    serverLoopUsPerRun: round((used.loopBusyMs * 1000) / persisted),
   });
   const problems = [
     strata.result.non2xx + floor.result.non2xx > 0 ? "non-2xx answers" : "",

@@ -5,11 +5,9 @@
  * reports merge into one; progress is reported as batches come back, and `shouldStop` is
  * asked between batches, so a cancel takes effect within a batch.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { workerScript } from "../core/worker-script.js";
 import { emptyReport, finishReport, mergeReports } from "../core/replay/backtest-report.js";
 import type { BacktestReport } from "../core/replay/backtest-report.js";
 
@@ -73,22 +71,6 @@ export interface BacktestOutcome {
   expressionNs: number;
 }
 
-/** Where the worker's code is: the built `.js`, or the `.ts` source through tsx (tests, dev). */
-function workerScript(): { script: string | URL; eval: boolean } {
-  const js = new URL("./backtest-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { script: js, eval: false };
-  const ts = new URL("./backtest-worker.ts", import.meta.url).href;
-  // The ESM entry of tsx's API (`require.resolve` would give its CommonJS one).
-  const api = createRequire(import.meta.url)
-    .resolve("tsx/esm/api")
-    .replace(/\.cjs$/, ".mjs");
-  const tsx = pathToFileURL(api).href;
-  return {
-    script: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`,
-    eval: true,
-  };
-}
-
 /**
  * The pages of `source`, the next one already being read while the caller hands out this one:
  * reading (a PostgreSQL round trip and row parsing) overlaps with the workers' replaying.
@@ -108,7 +90,7 @@ async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
 export async function runBacktestJob(job: BacktestJob): Promise<BacktestOutcome> {
   const threads = Math.max(1, job.threads ?? availableParallelism());
   const batchSize = job.batchSize ?? 500;
-  const { script, eval: isEval } = workerScript();
+  const { script, eval: isEval } = workerScript(import.meta.url, "backtest-worker");
   const init: BacktestInit = {
     type: "init",
     targetDefinition: job.targetDefinition,

@@ -26,7 +26,7 @@ import type {
 } from "../core/interpreter/index.js";
 import type { Run, RunKind, RunRoute } from "../core/model.js";
 import { claimDueRuns } from "../store/queries/claim-due-runs.js";
-import { findRun, insertRuns, updateRunAtRev } from "../store/run-rows.js";
+import { findRun, insertRunQueries, insertRuns, updateRunAtRev } from "../store/run-rows.js";
 import type { NewRunRow, RunRow } from "../store/run-rows.js";
 import type { Store, StoreTransaction } from "../store/store.js";
 import type { Executor as Executor_ } from "../store/workflow-rows.js";
@@ -117,12 +117,13 @@ export class Executor {
   constructor(private readonly options: ExecutorOptions) {
     this.options = { onError: (error) => console.error("strata worker:", error), ...options };
     this.workerId = options.workerId ?? newId("run").replace("run_", "worker_");
-    this.#inserts = new GroupCommit((rows) =>
-      options.store.transaction(async (trx) => {
-        await insertRuns(trx, rows);
-        return rows.map(() => undefined);
-      }),
-    );
+    const { store } = options;
+    this.#inserts = new GroupCommit(async (rows) => {
+      // Off the event loop where the store can (SQLite's write thread).
+      if (store.writeBatch !== undefined) await store.writeBatch(insertRunQueries(store.db, rows));
+      else await store.transaction((trx) => insertRuns(trx, rows));
+      return rows.map(() => undefined);
+    });
     this.#outcomes = new GroupCommit((outcomes) =>
       options.store.transaction(async (trx) => {
         const committed: boolean[] = [];

@@ -86,6 +86,15 @@ function insertQuery(count: number) {
 
 /** Inserts runs, many rows per statement. */
 export async function insertRuns(trx: StoreTransaction, rows: readonly NewRunRow[]): Promise<void> {
+  for (const query of insertRunQueries(trx, rows)) await trx.executeQuery(query);
+}
+
+/** The INSERT statements that write `rows`, compiled for `db`'s dialect. */
+export function insertRunQueries(
+  db: Kysely<StrataSchema>,
+  rows: readonly NewRunRow[],
+): CompiledQuery<unknown>[] {
+  const queries: CompiledQuery<unknown>[] = [];
   let offset = 0;
   while (offset < rows.length) {
     let count = ROWS_PER_INSERT;
@@ -96,9 +105,10 @@ export async function insertRuns(trx: StoreTransaction, rows: readonly NewRunRow
       const record = rows[offset + row] as Record<string, unknown>;
       for (const column of RUN_COLUMNS) values.push(record[column] ?? null);
     }
-    await trx.executeQuery(insertQuery(count)(trx, values as unknown as InsertParams));
+    queries.push(insertQuery(count)(db, values as unknown as InsertParams));
     offset += count;
   }
+  return queries;
 }
 
 /** A run by id; with `lockFor` its row is locked until the transaction ends (PostgreSQL). */

@@ -3,7 +3,7 @@
  * The two dialect folders mirror each other; everything above them is dialect-blind except
  * for the few places that ask `store.dialect` (row locks, which only PostgreSQL needs).
  */
-import type { Kysely, Transaction } from "kysely";
+import type { CompiledQuery, Kysely, Transaction } from "kysely";
 import type { StrataSchema } from "./schema.js";
 
 /** The databases Strata runs on. */
@@ -24,6 +24,12 @@ export interface Store {
    * locks that the work takes with `FOR UPDATE`.
    */
   transaction<T>(work: (trx: StoreTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Where the store can write without holding up the event loop (a SQLite file: on a thread
+   * of its own), runs `queries` in one transaction there and gives the rows each changed.
+   * Only for writes that need nothing read in between; absent on stores without it.
+   */
+  writeBatch?(queries: readonly CompiledQuery[]): Promise<number[]>;
   /** Closes the connections; the store cannot be used afterwards. */
   close(): Promise<void>;
 }

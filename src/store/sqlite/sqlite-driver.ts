@@ -14,7 +14,7 @@ import { CompiledQuery } from "kysely";
 import type { DatabaseConnection, Driver, QueryResult, SqliteDatabase } from "kysely";
 
 /** A FIFO lock: `release` hands the lock straight to the longest waiter. */
-class FifoLock {
+export class FifoLock {
   #held = false;
   readonly #waiters: (() => void)[] = [];
 

@@ -4,13 +4,16 @@
  */
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import type { Driver, SqliteDatabase } from "kysely";
+import type { CompiledQuery, Driver, SqliteDatabase } from "kysely";
 import { applyMigrations, loadMigrations } from "../migrate.js";
 import type { MigrationSession } from "../migrate.js";
 import type { StrataSchema } from "../schema.js";
 import type { Store, StoreTransaction } from "../store.js";
-import { StrataSqliteDriver } from "./sqlite-driver.js";
+import { configureConnection } from "./connection-settings.js";
+import type { Synchronous } from "./connection-settings.js";
+import { FifoLock, StrataSqliteDriver } from "./sqlite-driver.js";
 import { withStatementCache } from "./statement-cache.js";
+import { SqliteWriteThread } from "./write-thread.js";
 
 /** Kysely's SQLite dialect with Strata's driver (see ./sqlite-driver.ts). */
 class StrataSqliteDialect extends SqliteDialect {
@@ -30,7 +33,12 @@ export interface SqliteStoreOptions {
    * `FULL` (the default) makes every commit durable against power loss, not only against a
    * crash of the process; `NORMAL` trades that for speed.
    */
-  synchronous?: "FULL" | "NORMAL";
+  synchronous?: Synchronous;
+  /**
+   * Commit batches of run starts on a thread of their own (./write-thread.ts). On by default
+   * for a file; never for `:memory:`, which another connection cannot open.
+   */
+  writeThread?: boolean;
 }
 
 /** Opens (creating if needed) a SQLite database file and migrates it. */
@@ -38,11 +46,9 @@ export async function openSqliteStore(
   path: string,
   options: SqliteStoreOptions = {},
 ): Promise<Store> {
+  const synchronous = options.synchronous ?? "FULL";
   const database = new Database(path);
-  database.pragma("journal_mode = WAL");
-  database.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
-  database.pragma("foreign_keys = ON");
-  database.pragma("busy_timeout = 10000");
+  configureConnection(database, synchronous);
   try {
     await migrateSqlite(database);
   } catch (error) {
@@ -52,12 +58,44 @@ export async function openSqliteStore(
   const db = new Kysely<StrataSchema>({
     dialect: new StrataSqliteDialect(withStatementCache(database)),
   });
+  const inMemory = path === "" || path === ":memory:" || path.startsWith("file::memory:");
+  const useThread = (options.writeThread ?? true) && !inMemory;
+  // Started by the first batch: a CLI command that starts no run never pays for a thread.
+  let thread: SqliteWriteThread | undefined;
+  let closed = false;
+  // One writer at a time in this process, whether the main connection or the thread.
+  const writeLock = new FifoLock();
+  const locked = async <T>(write: () => Promise<T>): Promise<T> => {
+    await writeLock.acquire();
+    try {
+      return await write();
+    } finally {
+      writeLock.release();
+    }
+  };
   return {
     dialect: "sqlite",
     location: path,
     db,
-    transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) => db.transaction().execute(work),
-    close: () => db.destroy(),
+    transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) =>
+      locked(() => db.transaction().execute(work)),
+    ...(useThread
+      ? {
+          writeBatch: (queries: readonly CompiledQuery[]) =>
+            locked(() => {
+              if (closed) return Promise.reject(new Error("the store is closed"));
+              thread ??= new SqliteWriteThread({ path, synchronous });
+              return thread.write(queries);
+            }),
+        }
+      : {}),
+    // Writes already handed over (queued for the lock or on the thread) finish first.
+    close: () =>
+      locked(async () => {
+        closed = true;
+        await thread?.close();
+        await db.destroy();
+      }),
   };
 }
 

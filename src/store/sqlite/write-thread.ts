@@ -1,0 +1,92 @@
+/**
+ * Commits off the event loop. better-sqlite3 is synchronous: a COMMIT (its page writes and
+ * fsync) stops everything else the process does until it returns. Batches of writes that need
+ * no reads in between (run starts, committed by group commit) go instead to a worker thread with
+ * a connection of its own to the same file, and the event loop parses, authenticates and
+ * decides the next requests meanwhile. Measured over HTTP: see docs/performance.md.
+ *
+ * The thread and the main connection never write at the same time: both take the store's
+ * write lock (see ./sqlite-store.ts) first, so neither waits on SQLite's busy handler, which
+ * sleeps and would block the event loop.
+ */
+import { Worker } from "node:worker_threads";
+import type { CompiledQuery } from "kysely";
+import { workerScript } from "../../core/worker-script.js";
+import type { Synchronous } from "./connection-settings.js";
+
+/** What the thread is started with. */
+export interface WriteThreadOptions {
+  path: string;
+  synchronous: Synchronous;
+}
+
+/** A message to the thread. */
+export type WriteRequest = { type: "write"; id: number; statements: string } | { type: "close" };
+
+/** The thread's answer to a write: rows changed per statement, or why it rolled back. */
+export type WriteAnswer =
+  { id: number; changes: number[] } | { id: number; error: { message: string; code?: string } };
+
+interface Pending {
+  resolve: (changes: number[]) => void;
+  reject: (error: Error) => void;
+}
+
+/** The main thread's end of the write thread. */
+export class SqliteWriteThread {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+  #failure: Error | undefined;
+  readonly #exited: Promise<void>;
+
+  constructor(options: WriteThreadOptions) {
+    const { script, eval: isEval } = workerScript(import.meta.url, "write-thread-worker");
+    this.#worker = new Worker(script, { eval: isEval, workerData: options });
+    // Idle, the thread must not keep the process alive; with writes pending, it must.
+    this.#worker.unref();
+    this.#worker.on("message", (answer: WriteAnswer) => this.#settle(answer));
+    this.#worker.on("error", (error) => this.#fail(error));
+    this.#exited = new Promise((resolve) => {
+      this.#worker.once("exit", () => {
+        this.#fail(new Error("the SQLite write thread stopped"));
+        resolve();
+      });
+    });
+  }
+
+  /** Runs `queries` in one transaction on the thread; the rows each changed. */
+  write(queries: readonly CompiledQuery[]): Promise<number[]> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    // One string crosses to the thread faster than the structured clone of many values.
+    const statements = JSON.stringify(queries.map(({ sql, parameters }) => [sql, parameters]));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ type: "write", id, statements } satisfies WriteRequest);
+    });
+  }
+
+  /** Lets the thread finish what it was given, then stops it. */
+  async close(): Promise<void> {
+    this.#worker.postMessage({ type: "close" } satisfies WriteRequest);
+    this.#worker.ref();
+    await this.#exited;
+  }
+
+  #settle(answer: WriteAnswer): void {
+    const pending = this.#pending.get(answer.id);
+    if (pending === undefined) return;
+    this.#pending.delete(answer.id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    if ("changes" in answer) pending.resolve(answer.changes);
+    else pending.reject(Object.assign(new Error(answer.error.message), answer.error));
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+  }
+}
