@@ -29,7 +29,7 @@ export interface Store {
    * of its own), runs `queries` in one transaction there and gives the rows each changed.
    * Only for writes that need nothing read in between; absent on stores without it.
    */
-  writeBatch?(queries: readonly CompiledQuery[]): Promise<number[]>;
+  readonly writeBatch?: (queries: readonly CompiledQuery[]) => Promise<number[]>;
   /** Closes the connections; the store cannot be used afterwards. */
   close(): Promise<void>;
 }
