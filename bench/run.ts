@@ -2,8 +2,10 @@
  * `npm run bench`: every benchmark, as JSON lines on stdout. `--scale N` multiplies the work
  * (default 1). `--only NAME` runs only the benches whose name starts with NAME (`runs`,
  * `http`, `engine.ceiling`…). `--seconds N`: how long the HTTP bench loads each server
- * (default 10). `--db sqlite|postgres`: only that database. PostgreSQL benches use STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the
- * local server; they are reported as skipped when none answers.
+ * (default 10). `--db sqlite|postgres`: only that database. PostgreSQL benches use
+ * STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the local server; they are reported as
+ * skipped when none answers. `npm run bench` passes `--expose-gc`, so memory figures can start
+ * from a fully collected heap.
  */
 import { benchBacktest } from "./backtest.js";
 import { benchCeiling, benchPersistedStarts, benchResume } from "./engine.js";
