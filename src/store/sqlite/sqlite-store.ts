@@ -1,6 +1,7 @@
 /**
- * The SQLite store: one better-sqlite3 connection in WAL mode behind Kysely. Mirrors
- * `../postgres/postgres-store.ts`.
+ * The SQLite store: a better-sqlite3 connection in WAL mode behind Kysely for everything, and a
+ * second one on a thread of its own for the group commits of run starts (./write-thread.ts,
+ * ADR 0008). Mirrors `../postgres/postgres-store.ts`.
  */
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
