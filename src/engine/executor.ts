@@ -319,27 +319,31 @@ export class Executor {
       code: "internal",
       message: `the engine could not continue this run: ${coerceError(error).message}`,
     };
-    const failed = await updateRunAtRev(
-      this.options.store.db,
-      row.tenant_id,
-      row.id,
-      row.rev,
-      {
-        status: "failed",
-        error: JSON.stringify(failure),
-        due_at: null,
-        wait_signal: null,
-        task_handler: null,
-        lease_owner: null,
-        lease_until: null,
-        ended_at: at,
-        updated_at: at,
-      },
-      this.workerId,
-    ).catch((second: unknown) => {
-      this.options.onError?.(second);
-      return false;
-    });
+    const failed = await this.options.store
+      .transaction((trx) =>
+        updateRunAtRev(
+          trx,
+          row.tenant_id,
+          row.id,
+          row.rev,
+          {
+            status: "failed",
+            error: JSON.stringify(failure),
+            due_at: null,
+            wait_signal: null,
+            task_handler: null,
+            lease_owner: null,
+            lease_until: null,
+            ended_at: at,
+            updated_at: at,
+          },
+          this.workerId,
+        ),
+      )
+      .catch((second: unknown) => {
+        this.options.onError?.(second);
+        return false;
+      });
     if (failed) this.#emit(row, row.status, "failed");
   }
 
@@ -393,13 +397,16 @@ export class Executor {
     const timer = setInterval(
       () => {
         const until = new Date(this.options.clock.now().getTime() + leaseMs).toISOString();
-        this.options.store.db
-          .updateTable("runs")
-          .set({ lease_until: until })
-          .where("tenant_id", "=", row.tenant_id)
-          .where("id", "=", row.id)
-          .where("lease_owner", "=", this.workerId)
-          .execute()
+        this.options.store
+          .transaction((trx) =>
+            trx
+              .updateTable("runs")
+              .set({ lease_until: until })
+              .where("tenant_id", "=", row.tenant_id)
+              .where("id", "=", row.id)
+              .where("lease_owner", "=", this.workerId)
+              .execute(),
+          )
           .catch(() => undefined); // a missed beat only shortens the lease
       },
       Math.max(50, leaseMs / 3),

@@ -109,32 +109,34 @@ export class BacktestService {
     const target = await this.replays.target(ctx, workflow, input.target ?? "draft");
     if (input.adapter !== undefined) this.replays.compileAdapter(input.adapter);
     const id = newId("bkt");
-    await db
-      .insertInto("backtests")
-      .values({
-        tenant_id: ctx.tenantId,
-        id,
-        workflow_id: workflow.id,
-        target: target.versionNumber === null ? "draft" : String(target.versionNumber),
-        target_version_id: target.versionNumber === null ? null : target.versionId,
-        target_definition: target.definition ?? "{}",
-        source_number: input.version ?? null,
-        since,
-        run_limit: limit,
-        adapter: input.adapter ?? null,
-        mocks: input.mocks === undefined ? null : JSON.stringify(input.mocks),
-        status: "queued",
-        total: null,
-        report: null,
-        error: null,
-        lease_owner: null,
-        lease_until: null,
-        created_at: now.toISOString(),
-        created_by: ctx.actor,
-        started_at: null,
-        finished_at: null,
-      })
-      .execute();
+    await this.deps.store.transaction((trx) =>
+      trx
+        .insertInto("backtests")
+        .values({
+          tenant_id: ctx.tenantId,
+          id,
+          workflow_id: workflow.id,
+          target: target.versionNumber === null ? "draft" : String(target.versionNumber),
+          target_version_id: target.versionNumber === null ? null : target.versionId,
+          target_definition: target.definition ?? "{}",
+          source_number: input.version ?? null,
+          since,
+          run_limit: limit,
+          adapter: input.adapter ?? null,
+          mocks: input.mocks === undefined ? null : JSON.stringify(input.mocks),
+          status: "queued",
+          total: null,
+          report: null,
+          error: null,
+          lease_owner: null,
+          lease_until: null,
+          created_at: now.toISOString(),
+          created_by: ctx.actor,
+          started_at: null,
+          finished_at: null,
+        })
+        .execute(),
+    );
     return this.show(ctx, id);
   }
 
@@ -169,22 +171,23 @@ export class BacktestService {
 
   /** Cancels a backtest: a queued one at once, a running one within a batch. */
   async cancel(ctx: CallContext, id: string): Promise<Backtest> {
-    const db = this.deps.store.db;
     const now = this.deps.clock.now().toISOString();
-    await db
-      .updateTable("backtests")
-      .set({ status: "cancelled", finished_at: now, cancel_requested: 1 })
-      .where("tenant_id", "=", ctx.tenantId)
-      .where("id", "=", id)
-      .where("status", "=", "queued")
-      .execute();
-    await db
-      .updateTable("backtests")
-      .set({ cancel_requested: 1 })
-      .where("tenant_id", "=", ctx.tenantId)
-      .where("id", "=", id)
-      .where("status", "=", "running")
-      .execute();
+    await this.deps.store.transaction(async (trx) => {
+      await trx
+        .updateTable("backtests")
+        .set({ status: "cancelled", finished_at: now, cancel_requested: 1 })
+        .where("tenant_id", "=", ctx.tenantId)
+        .where("id", "=", id)
+        .where("status", "=", "queued")
+        .execute();
+      await trx
+        .updateTable("backtests")
+        .set({ cancel_requested: 1 })
+        .where("tenant_id", "=", ctx.tenantId)
+        .where("id", "=", id)
+        .where("status", "=", "running")
+        .execute();
+    });
     return this.show(ctx, id);
   }
 
@@ -234,24 +237,26 @@ export class BacktestService {
   /** Takes a queued job (or one whose runner's lease expired) for this process. */
   private async claim(tenantId: string, id: string): Promise<boolean> {
     const now = this.deps.clock.now();
-    const result = await this.deps.store.db
-      .updateTable("backtests")
-      .set({
-        status: "running",
-        lease_owner: this.workerId,
-        lease_until: new Date(now.getTime() + LEASE_MS).toISOString(),
-        started_at: now.toISOString(),
-        done: 0,
-      })
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", id)
-      .where((eb) =>
-        eb.or([
-          eb("status", "=", "queued"),
-          eb.and([eb("status", "=", "running"), eb("lease_until", "<", now.toISOString())]),
-        ]),
-      )
-      .executeTakeFirst();
+    const result = await this.deps.store.transaction((trx) =>
+      trx
+        .updateTable("backtests")
+        .set({
+          status: "running",
+          lease_owner: this.workerId,
+          lease_until: new Date(now.getTime() + LEASE_MS).toISOString(),
+          started_at: now.toISOString(),
+          done: 0,
+        })
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", id)
+        .where((eb) =>
+          eb.or([
+            eb("status", "=", "queued"),
+            eb.and([eb("status", "=", "running"), eb("lease_until", "<", now.toISOString())]),
+          ]),
+        )
+        .executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows) === 1;
   }
 
@@ -267,12 +272,14 @@ export class BacktestService {
       const row = await findBacktest(db, tenantId, id);
       if (row === undefined) return undefined;
       const total = await countSource(db, row);
-      await db
-        .updateTable("backtests")
-        .set({ total })
-        .where("tenant_id", "=", tenantId)
-        .where("id", "=", id)
-        .execute();
+      await this.deps.store.transaction((trx) =>
+        trx
+          .updateTable("backtests")
+          .set({ total })
+          .where("tenant_id", "=", tenantId)
+          .where("id", "=", id)
+          .execute(),
+      );
       let cancelled = false;
       const outcome = await runBacktestJob({
         targetDefinition: row.target_definition,
@@ -288,31 +295,35 @@ export class BacktestService {
           options.onProgress?.(done, total);
           // One small write per batch: progress, the lease, and whether to stop.
           const lease = new Date(this.deps.clock.now().getTime() + LEASE_MS).toISOString();
-          const state = await db
-            .updateTable("backtests")
-            .set({ done, lease_until: lease })
-            .where("tenant_id", "=", tenantId)
-            .where("id", "=", id)
-            .returning(["cancel_requested"])
-            .executeTakeFirst();
+          const state = await this.deps.store.transaction((trx) =>
+            trx
+              .updateTable("backtests")
+              .set({ done, lease_until: lease })
+              .where("tenant_id", "=", tenantId)
+              .where("id", "=", id)
+              .returning(["cancel_requested"])
+              .executeTakeFirst(),
+          );
           cancelled = Number(state?.cancel_requested ?? 0) === 1;
         },
         shouldStop: () => cancelled,
       });
       const finished = this.deps.clock.now().toISOString();
-      await db
-        .updateTable("backtests")
-        .set({
-          status: outcome.stopped ? "cancelled" : "completed",
-          done: outcome.report.total,
-          report: JSON.stringify(outcome.report),
-          finished_at: finished,
-          lease_owner: null,
-          lease_until: null,
-        })
-        .where("tenant_id", "=", tenantId)
-        .where("id", "=", id)
-        .execute();
+      await this.deps.store.transaction((trx) =>
+        trx
+          .updateTable("backtests")
+          .set({
+            status: outcome.stopped ? "cancelled" : "completed",
+            done: outcome.report.total,
+            report: JSON.stringify(outcome.report),
+            finished_at: finished,
+            lease_owner: null,
+            lease_until: null,
+          })
+          .where("tenant_id", "=", tenantId)
+          .where("id", "=", id)
+          .execute(),
+      );
       return {
         busyNs: outcome.busyNs,
         expressionNs: outcome.expressionNs,
@@ -320,12 +331,18 @@ export class BacktestService {
       };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await db
-        .updateTable("backtests")
-        .set({ status: "failed", error: message, finished_at: this.deps.clock.now().toISOString() })
-        .where("tenant_id", "=", tenantId)
-        .where("id", "=", id)
-        .execute();
+      await this.deps.store.transaction((trx) =>
+        trx
+          .updateTable("backtests")
+          .set({
+            status: "failed",
+            error: message,
+            finished_at: this.deps.clock.now().toISOString(),
+          })
+          .where("tenant_id", "=", tenantId)
+          .where("id", "=", id)
+          .execute(),
+      );
       throw error;
     } finally {
       this.#running -= 1;

@@ -265,7 +265,9 @@ export class BindingService {
         if (!(thrown instanceof StrataError)) throw thrown;
       }
       const next = nextTick(row.cron, row.timezone, now);
-      await advanceBindingTick(this.deps.store.db, row.tenant_id, row.id, tick, next);
+      await this.deps.store.transaction((trx) =>
+        advanceBindingTick(trx, row.tenant_id, row.id, tick, next),
+      );
     }
     return rows.length;
   }

@@ -18,13 +18,11 @@ import { SqliteWriteThread } from "./write-thread.js";
 
 /** Kysely's SQLite dialect with Strata's driver (see ./sqlite-driver.ts). */
 class StrataSqliteDialect extends SqliteDialect {
-  readonly #database: SqliteDatabase;
-  constructor(database: SqliteDatabase) {
+  constructor(private readonly database: SqliteDatabase) {
     super({ database });
-    this.#database = database;
   }
   override createDriver(): Driver {
-    return new StrataSqliteDriver(this.#database);
+    return new StrataSqliteDriver(this.database);
   }
 }
 
@@ -64,7 +62,11 @@ export async function openSqliteStore(
   // Started by the first batch: a CLI command that starts no run never pays for a thread.
   let thread: SqliteWriteThread | undefined;
   let closed = false;
-  // One writer at a time in this process, whether the main connection or the thread.
+  const inFlight = new Set<Promise<void>>();
+  // One writer at a time in this process, the main connection's transactions or the thread:
+  // a statement on the main connection that met the thread's SQLite lock would wait in the
+  // busy handler, which sleeps and so stops the event loop. Writes outside a transaction skip
+  // this lock; Strata makes none on a hot path (see ADR 0008).
   const writeLock = new FifoLock();
   const locked = async <T>(write: () => Promise<T>): Promise<T> => {
     await writeLock.acquire();
@@ -82,21 +84,33 @@ export async function openSqliteStore(
       locked(() => db.transaction().execute(work)),
     ...(useThread
       ? {
-          writeBatch: (queries: readonly CompiledQuery[]) =>
-            locked(() => {
-              if (closed) return Promise.reject(new Error("the store is closed"));
-              thread ??= new SqliteWriteThread({ path, synchronous });
-              return thread.write(queries);
-            }),
+          writeBatch: (queries: readonly CompiledQuery[]) => {
+            if (closed) return Promise.reject(new Error("the store is closed"));
+            // A thread that failed is replaced; a new one is waited for outside the lock.
+            if (thread === undefined || thread.failed) {
+              thread = new SqliteWriteThread({ path, synchronous });
+            }
+            const current = thread;
+            const write = current.ready.then(() => locked(() => current.write(queries)));
+            const settled = write.then(
+              () => undefined,
+              () => undefined,
+            );
+            inFlight.add(settled);
+            void settled.then(() => inFlight.delete(settled));
+            return write;
+          },
         }
       : {}),
     // Writes already handed over (queued for the lock or on the thread) finish first.
-    close: () =>
-      locked(async () => {
-        closed = true;
+    close: async () => {
+      closed = true;
+      await Promise.all(inFlight);
+      await locked(async () => {
         await thread?.close();
-        await db.destroy();
-      }),
+      });
+      await db.destroy();
+    },
   };
 }
 

@@ -55,6 +55,7 @@ function failed(id: number, error: unknown): WriteAnswer {
   };
 }
 
+port.postMessage({ ready: true } satisfies WriteAnswer);
 port.on("message", (request: WriteRequest) => {
   if (request.type === "close") {
     database.close();

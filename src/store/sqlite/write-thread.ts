@@ -5,9 +5,9 @@
  * a connection of its own to the same file, and the event loop parses, authenticates and
  * decides the next requests meanwhile. Measured over HTTP: see docs/performance.md.
  *
- * The thread and the main connection never write at the same time: both take the store's
- * write lock (see ./sqlite-store.ts) first, so neither waits on SQLite's busy handler, which
- * sleeps and would block the event loop.
+ * The thread and the main connection's transactions never write at the same time: both take
+ * the store's write lock first (see ./sqlite-store.ts), so neither waits in SQLite's busy
+ * handler, which sleeps and would block the event loop.
  */
 import { Worker } from "node:worker_threads";
 import type { CompiledQuery } from "kysely";
@@ -25,7 +25,9 @@ export type WriteRequest = { type: "write"; id: number; statements: string } | {
 
 /** The thread's answer to a write: rows changed per statement, or why it rolled back. */
 export type WriteAnswer =
-  { id: number; changes: number[] } | { id: number; error: { message: string; code?: string } };
+  | { ready: true }
+  | { id: number; changes: number[] }
+  | { id: number; error: { message: string; code?: string } };
 
 interface Pending {
   resolve: (changes: number[]) => void;
@@ -39,20 +41,41 @@ export class SqliteWriteThread {
   #nextId = 0;
   #failure: Error | undefined;
   readonly #exited: Promise<void>;
+  /** Settles once the thread has opened its connection (or failed to). */
+  readonly ready: Promise<void>;
 
   constructor(options: WriteThreadOptions) {
     const { script, eval: isEval } = workerScript(import.meta.url, "write-thread-worker");
     this.#worker = new Worker(script, { eval: isEval, workerData: options });
     // Idle, the thread must not keep the process alive; with writes pending, it must.
     this.#worker.unref();
-    this.#worker.on("message", (answer: WriteAnswer) => this.#settle(answer));
-    this.#worker.on("error", (error) => this.#fail(error));
+    let opened: () => void = () => undefined;
+    let failedToOpen: (error: Error) => void = () => undefined;
+    this.ready = new Promise<void>((resolve, reject) => {
+      opened = resolve;
+      failedToOpen = reject;
+    });
+    this.#worker.on("message", (answer: WriteAnswer) => {
+      if ("ready" in answer) opened();
+      else this.#settle(answer);
+    });
+    this.#worker.on("error", (error) => {
+      failedToOpen(error);
+      this.#fail(error);
+    });
     this.#exited = new Promise((resolve) => {
       this.#worker.once("exit", () => {
-        this.#fail(new Error("the SQLite write thread stopped"));
+        const stopped = new Error("the SQLite write thread stopped");
+        failedToOpen(stopped);
+        this.#fail(stopped);
         resolve();
       });
     });
+  }
+
+  /** Whether the thread has stopped or failed: it takes no more writes. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
   }
 
   /** Runs `queries` in one transaction on the thread; the rows each changed. */
@@ -75,7 +98,7 @@ export class SqliteWriteThread {
     await this.#exited;
   }
 
-  #settle(answer: WriteAnswer): void {
+  #settle(answer: Exclude<WriteAnswer, { ready: true }>): void {
     const pending = this.#pending.get(answer.id);
     if (pending === undefined) return;
     this.#pending.delete(answer.id);
