@@ -8,8 +8,8 @@
  * commits run starts on the event loop instead of the write thread.
  *
  * Over the IPC channel it sends `{ type: "listening", port, token }` once listening, answers
- * `{ type: "count" }` with the production runs persisted and the CPU it has used, and exits on `{ type: "stop" }` or
- * when the parent goes away.
+ * `{ type: "count" }` with the production runs persisted and the CPU it has used, and exits on
+ * `{ type: "stop" }` or when the parent goes away.
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -24,7 +24,7 @@ export type ServerMessage =
   | { type: "listening"; port: number; token: string }
   | { type: "count"; persisted: number; usage: ServerUsage };
 
-/** What the server process has used so far: CPU of all its threads, and its event loop's busy time. */
+/** What the server process has used so far: CPU of all its threads, its event loop's busy time. */
 export interface ServerUsage {
   cpuMicros: number;
   loopBusyMs: number;

@@ -111,21 +111,18 @@ async function startServer(args: string[]): Promise<Server> {
     }
     clearTimeout(timer);
   };
+  const ask = () => {
+    const answer = nextMessage(child, "count");
+    send({ type: "count" });
+    return answer;
+  };
   try {
     const { port, token } = await nextMessage(child, "listening");
     return {
       port,
       token,
-      count: async () => {
-        const answer = nextMessage(child, "count");
-        send({ type: "count" });
-        return (await answer).persisted;
-      },
-      usage: async () => {
-        const answer = nextMessage(child, "count");
-        send({ type: "count" });
-        return (await answer).usage;
-      },
+      count: async () => (await ask()).persisted,
+      usage: async () => (await ask()).usage,
       stop,
     };
   } catch (error) {

@@ -92,23 +92,20 @@ export async function openSqliteStore(
             }
             const current = thread;
             const write = current.ready.then(() => locked(() => current.write(queries)));
-            const settled = write.then(
-              () => undefined,
-              () => undefined,
-            );
+            const settled: Promise<void> = write
+              .catch(() => undefined)
+              .then(() => void inFlight.delete(settled));
             inFlight.add(settled);
-            void settled.then(() => inFlight.delete(settled));
             return write;
           },
         }
       : {}),
-    // Writes already handed over (queued for the lock or on the thread) finish first.
+    // Batches already handed over (waiting for the thread, the lock or their commit) finish
+    // first; none can start after `closed` is set.
     close: async () => {
       closed = true;
       await Promise.all(inFlight);
-      await locked(async () => {
-        await thread?.close();
-      });
+      await thread?.close();
       await db.destroy();
     },
   };

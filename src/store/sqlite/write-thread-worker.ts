@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { parentPort, workerData } from "node:worker_threads";
 import type { WriteAnswer, WriteRequest, WriteThreadOptions } from "./write-thread.js";
 import { configureConnection } from "./connection-settings.js";
+import { withStatementCache } from "./statement-cache.js";
 
 const port = parentPort;
 if (port === null) throw new Error("write-thread-worker runs only as a worker thread");
@@ -14,24 +15,17 @@ const options = workerData as WriteThreadOptions;
 const database = new Database(options.path);
 configureConnection(database, options.synchronous);
 
-/** Statements kept by their text, as on the main connection (./statement-cache.ts). */
-const statements = new Map<string, Database.Statement>();
-function prepared(sql: string): Database.Statement {
-  let statement = statements.get(sql);
-  if (statement === undefined) {
-    statement = database.prepare(sql);
-    statements.set(sql, statement);
-    if (statements.size > 200) statements.delete(statements.keys().next().value ?? "");
-  }
-  return statement;
-}
+/** Statements kept by their text, as on the main connection. */
+const cached = withStatementCache(database);
 
 function write(request: Extract<WriteRequest, { type: "write" }>): WriteAnswer {
   try {
     database.exec("BEGIN IMMEDIATE");
     try {
       const statements = JSON.parse(request.statements) as [string, unknown[]][];
-      const changes = statements.map(([sql, parameters]) => prepared(sql).run(parameters).changes);
+      const changes = statements.map(([sql, parameters]) =>
+        Number(cached.prepare(sql).run(parameters).changes),
+      );
       database.exec("COMMIT");
       return { id: request.id, changes };
     } catch (error) {
