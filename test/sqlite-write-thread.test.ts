@@ -78,6 +78,25 @@ describe("the SQLite write thread", () => {
     }
   });
 
+  it("stores text, numbers and nulls exactly as they were handed over", async () => {
+    const { store } = await probeStore();
+    try {
+      await sql`create table texts (n integer, t text, r real)`.execute(store.db);
+      const text = 'a "quoted" {"json": [1, 2]}\n\\ 7:s3: é 🙂';
+      await thread(store)([
+        sql`insert into texts values (${1}, ${text}, ${0.1})`.compile(store.db),
+        sql`insert into texts values (${2}, ${null}, ${-1e300})`.compile(store.db),
+      ]);
+      const { rows } = await sql`select n, t, r from texts order by n`.execute(store.db);
+      expect(rows).toEqual([
+        { n: 1, t: text, r: 0.1 },
+        { n: 2, t: null, r: -1e300 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("never writes while the main connection's transaction does", async () => {
     const { store } = await probeStore();
     try {

@@ -42,7 +42,7 @@ export interface TokenIdentity {
 /** Token operations. */
 export class TokenService {
   /** Requests of the same moment presenting the same token share one lookup. */
-  readonly #lookups = new ReadCoalescer<Selectable<TokensTable> | undefined>();
+  readonly #checks = new ReadCoalescer<TokenIdentity | null>();
 
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -134,27 +134,34 @@ export class TokenService {
     const dot = token.lastIndexOf(".");
     const id = token.slice(0, dot);
     const secret = token.slice(dot + 1);
-    // Built only when thrown: capturing a stack costs more than the rest of a good request.
-    const unauthorized = () =>
-      new StrataError(
-        "unauthorized",
-        "the token is missing, malformed, unknown or revoked; send a valid one as `Authorization: Bearer <token>`",
-      );
     if (dot < 0 || !hasIdPrefix(id, "tok") || secret === "") throw unauthorized();
-    // Looked up for every request, never cached, so a revoke takes effect at once in every
-    // process; requests that arrive together share the lookup made after they all arrived.
+    // Checked for every request, never cached, so a revoke takes effect at once in every
+    // process; requests that present the same token in the same moment share one check (the
+    // lookup made after they all arrived, and the hash of the secret).
+    const identity = await this.#checks.get(token, () => this.#check(id, secret));
+    if (identity === null) throw unauthorized();
+    return identity;
+  }
+
+  async #check(id: string, secret: string): Promise<TokenIdentity | null> {
     const db = this.deps.store.db;
-    const row = await this.#lookups.get(id, async () => {
-      const { rows } = await db.executeQuery(tokenById(db, { id }));
-      return rows[0];
-    });
+    const { rows } = await db.executeQuery(tokenById(db, { id }));
+    const row = rows[0];
     // Compare hashes in constant time even for unknown ids, so timing tells nothing.
     const expected = Buffer.from(row?.secret_hash ?? hashSecret(""), "hex");
     const presented = Buffer.from(hashSecret(secret), "hex");
     if (!timingSafeEqual(expected, presented) || row === undefined || row.revoked_at !== null)
-      throw unauthorized();
+      return null;
     return { tokenId: row.id, tenantId: row.tenant_id, role: row.role };
   }
+}
+
+/** Built only when thrown: capturing a stack costs more than the rest of a good request. */
+function unauthorized(): StrataError {
+  return new StrataError(
+    "unauthorized",
+    "the token is missing, malformed, unknown or revoked; send a valid one as `Authorization: Bearer <token>`",
+  );
 }
 
 /** The token lookup of every request, compiled once. */

@@ -1,4 +1,5 @@
 /** Reads and writes of the `rollouts` table, and the run counts its guard judges. */
+import { sql } from "kysely";
 import type { Insertable, Selectable, Updateable } from "kysely";
 import type { RolloutsTable } from "./schema.js";
 import type { DialectName, StoreTransaction } from "./store.js";
@@ -49,7 +50,7 @@ export async function findActiveRollout(
 ): Promise<RolloutRow | undefined> {
   const row = await rolloutsWithNumbers(q, tenantId)
     .where("r.workflow_id", "=", workflowId)
-    .where("r.status", "=", "active")
+    .where("r.status", "=", sql.lit("active")) // a literal matches the partial index at prepare time
     .$if(lockFor === "postgres", (qb) => qb.forUpdate("r"))
     .executeTakeFirst();
   return row === undefined ? undefined : withNumbers(row);
@@ -113,7 +114,7 @@ export async function dueRollouts(
     .select(["tenant_id", "id", "workflow_id"])
     .where("next_check_at", "is not", null)
     .where("next_check_at", "<=", now)
-    .where("status", "=", "active")
+    .where("status", "=", sql.lit("active"))
     .orderBy("next_check_at")
     .limit(limit)
     .execute();

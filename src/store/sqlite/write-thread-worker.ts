@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { WriteAnswer, WriteRequest, WriteThreadOptions } from "./write-thread.js";
 import { configureConnection } from "./connection-settings.js";
 import { withStatementCache } from "./statement-cache.js";
+import { decodeBatch } from "./write-batch-codec.js";
 
 const port = parentPort;
 if (port === null) throw new Error("write-thread-worker runs only as a worker thread");
@@ -22,8 +23,7 @@ function write(request: Extract<WriteRequest, { type: "write" }>): WriteAnswer {
   try {
     database.exec("BEGIN IMMEDIATE");
     try {
-      const statements = JSON.parse(request.statements) as [string, unknown[]][];
-      const changes = statements.map(([sql, parameters]) =>
+      const changes = decodeBatch(request.statements).map(({ sql, parameters }) =>
         Number(cached.prepare(sql).run(parameters).changes),
       );
       database.exec("COMMIT");

@@ -13,6 +13,7 @@ import { Worker } from "node:worker_threads";
 import type { CompiledQuery } from "kysely";
 import { workerScript } from "../../core/worker-script.js";
 import type { Synchronous } from "./connection-settings.js";
+import { encodeBatch } from "./write-batch-codec.js";
 
 /** What the thread is started with. */
 export interface WriteThreadOptions {
@@ -20,7 +21,7 @@ export interface WriteThreadOptions {
   synchronous: Synchronous;
 }
 
-/** A message to the thread. */
+/** A message to the thread (`statements`: see ./write-batch-codec.ts). */
 export type WriteRequest = { type: "write"; id: number; statements: string } | { type: "close" };
 
 /** The thread's answer to a write: rows changed per statement, or why it rolled back. */
@@ -81,8 +82,7 @@ export class SqliteWriteThread {
   /** Runs `queries` in one transaction on the thread; the rows each changed. */
   write(queries: readonly CompiledQuery[]): Promise<number[]> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    // One string crosses to the thread faster than the structured clone of many values.
-    const statements = JSON.stringify(queries.map(({ sql, parameters }) => [sql, parameters]));
+    const statements = encodeBatch(queries);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       if (this.#pending.size === 0) this.#worker.ref();
