@@ -3,7 +3,7 @@
  * not share its event loop or core. `strata <database>`: the real app (`createApp`) over a
  * SQLite file or PostgreSQL URL, with the loan workflow published and an operator token.
  * `floor`: the same decision in one plain `node:http` handler, no database.
- * `STRATA_BENCH_SQLITE_SYNCHRONOUS=NORMAL` opens SQLite without an fsync per commit (to see
+ * Strata's code comes from dist/ (see below). `STRATA_BENCH_SQLITE_SYNCHRONOUS=NORMAL` opens SQLite without an fsync per commit (to see
  * what the fsync costs; the default is Strata's `FULL`); `STRATA_BENCH_SQLITE_WRITE_THREAD=off`
  * commits run starts on the event loop instead of the write thread.
  *
@@ -15,9 +15,19 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { AddressInfo } from "node:net";
-import { createApp } from "../src/api/app.js";
-import { Strata, parseDefinitionText } from "../src/index.js";
-import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
+import type * as AppModule from "../src/api/app.js";
+import type * as IndexModule from "../src/index.js";
+import type * as SqliteStoreModule from "../src/store/sqlite/sqlite-store.js";
+
+// The server as `npm start` runs it: the compiled dist/ (bench/http.ts builds it first), not
+// src/ through tsx, whose transform adds a naming call to each function value created.
+// `STRATA_BENCH_SOURCE=src` loads src/ instead.
+const code = process.env.STRATA_BENCH_SOURCE === "src" ? "../src" : "../dist";
+const { createApp } = (await import(`${code}/api/app.js`)) as typeof AppModule;
+const { Strata, parseDefinitionText } = (await import(`${code}/index.js`)) as typeof IndexModule;
+const { openSqliteStore } = (await import(
+  `${code}/store/sqlite/sqlite-store.js`
+)) as typeof SqliteStoreModule;
 
 /** A message to the parent. */
 export type ServerMessage =

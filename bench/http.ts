@@ -6,7 +6,7 @@
  * (bench/http-server.ts), so the load generator in this process does not share its core.
  * `STRATA_BENCH_CPU_PROF=<dir>` writes a CPU profile of each server process into that folder.
  */
-import { fork } from "node:child_process";
+import { execFileSync, fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -80,6 +80,21 @@ function nextMessage<T extends ServerMessage["type"]>(
     child.on("message", onMessage);
     child.once("exit", onExit);
   });
+}
+
+let built = false;
+
+/**
+ * The server runs the compiled dist/, as `npm start` does; it is rebuilt once per bench run so
+ * that it matches src/ (unless `STRATA_BENCH_SOURCE=src` loads src/ through tsx instead).
+ */
+function buildOnce(): void {
+  if (built || process.env.STRATA_BENCH_SOURCE === "src") return;
+  execFileSync(process.execPath, ["scripts/build.mjs"], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  built = true;
 }
 
 /** Forks bench/http-server.ts with `args` and waits until it listens. */
@@ -199,6 +214,7 @@ async function settledCount(server: Server): Promise<number> {
  * runs slows both alike and the ratio stays meaningful. One line is reported.
  */
 export async function benchHttp(database: BenchDatabase, seconds: number): Promise<void> {
+  buildOnce();
   const floorServer = await startServer(["floor"]);
   let floor: Load;
   let strata: Load;
