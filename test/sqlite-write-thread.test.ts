@@ -97,6 +97,28 @@ describe("the SQLite write thread", () => {
     }
   });
 
+  it("commits batches handed over together, and fails only the bad one among them", async () => {
+    const { store } = await probeStore();
+    try {
+      // All handed over before the first commits: the thread takes the queue in one go.
+      const outcomes = await Promise.allSettled(
+        [1, 2, 3, 2, 4].map((n) => thread(store)([insert(store, n), insert(store, n + 100)])),
+      );
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        "fulfilled",
+        "fulfilled",
+        "fulfilled",
+        "rejected",
+        "fulfilled",
+      ]);
+      const failure = (outcomes[3] as PromiseRejectedResult).reason as unknown;
+      expect(isUniqueViolation(failure)).toBe(true);
+      expect(await values(store)).toEqual([1, 2, 3, 4, 101, 102, 103, 104]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("never writes while the main connection's transaction does", async () => {
     const { store } = await probeStore();
     try {

@@ -118,12 +118,16 @@ export class Executor {
     this.options = { onError: (error) => console.error("strata worker:", error), ...options };
     this.workerId = options.workerId ?? newId("run").replace("run_", "worker_");
     const { store } = options;
-    this.#inserts = new GroupCommit(async (rows) => {
-      // Off the event loop where the store can (SQLite's write thread).
-      if (store.writeBatch !== undefined) await store.writeBatch(insertRunQueries(store.db, rows));
-      else await store.transaction((trx) => insertRuns(trx, rows));
-      return rows.map(() => undefined);
-    });
+    const { writeBatch } = store;
+    this.#inserts = new GroupCommit(
+      async (rows) => {
+        // Off the event loop where the store can (SQLite's write thread).
+        if (writeBatch !== undefined) await writeBatch(insertRunQueries(store.db, rows));
+        else await store.transaction((trx) => insertRuns(trx, rows));
+        return rows.map(() => undefined);
+      },
+      { overlap: writeBatch !== undefined },
+    );
     this.#outcomes = new GroupCommit((outcomes) =>
       options.store.transaction(async (trx) => {
         const committed: boolean[] = [];

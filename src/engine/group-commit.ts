@@ -20,9 +20,15 @@ export class GroupCommit<T, R = void> {
   #queue: Waiter<T, R>[] = [];
   #running = false;
 
+  /**
+   * With `overlap`, a batch is flushed as soon as it is gathered, while earlier ones may still
+   * be committing: for a writer that queues what it is given and commits it in order by itself
+   * (SQLite's write thread), so that it never sits idle waiting for this side to notice a
+   * commit and hand over the next batch.
+   */
   constructor(
     private readonly flush: (items: readonly T[]) => Promise<R[]>,
-    private readonly maxBatch = 2000,
+    private readonly options: { maxBatch?: number; overlap?: boolean } = {},
   ) {}
 
   /** Queues an item; resolves with its result once the transaction holding it committed. */
@@ -38,8 +44,16 @@ export class GroupCommit<T, R = void> {
   }
 
   async #drain(): Promise<void> {
+    const maxBatch = this.options.maxBatch ?? 2000;
+    if (this.options.overlap === true) {
+      const batches: Promise<void>[] = [];
+      while (this.#queue.length > 0) batches.push(this.#commit(this.#queue.splice(0, maxBatch)));
+      this.#running = false;
+      await Promise.all(batches);
+      return;
+    }
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.maxBatch);
+      const batch = this.#queue.splice(0, maxBatch);
       await this.#commit(batch);
     }
     this.#running = false;

@@ -110,12 +110,31 @@ export async function evaluateMap(
   site: ExpressionSite,
 ): Promise<Record<string, unknown>> {
   const values: Record<string, unknown> = {};
-  for (const key of Object.keys(map).sort()) {
+  for (const key of sortedKeys(map)) {
     const text = map[key] ?? "";
-    const field = `${site.field}.${key}`;
-    setOwn(values, key, await evaluateValue(compiled, text, state, context, { ...site, field }));
+    // The compiled fast path needs no site: it cannot fail.
+    const direct = compiled.fast.get(text)?.(state);
+    const value =
+      direct !== undefined
+        ? toJsonValue(direct.value)
+        : await evaluateValue(compiled, text, state, context, {
+            node: site.node,
+            field: `${site.field}.${key}`,
+          });
+    setOwn(values, key, value);
   }
   return values;
+}
+
+/** The keys of `map`, sorted once per map (definitions are compiled once and never change). */
+const SORTED_KEYS = new WeakMap<ExpressionMap, readonly string[]>();
+function sortedKeys(map: ExpressionMap): readonly string[] {
+  let keys = SORTED_KEYS.get(map);
+  if (keys === undefined) {
+    keys = Object.keys(map).sort();
+    SORTED_KEYS.set(map, keys);
+  }
+  return keys;
 }
 
 /**

@@ -26,6 +26,11 @@ export class FifoLock {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /** Whether someone is waiting for the lock. */
+  get contended(): boolean {
+    return this.#waiters.length > 0;
+  }
+
   release(): void {
     const next = this.#waiters.shift();
     if (next === undefined) this.#held = false;

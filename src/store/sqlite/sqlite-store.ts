@@ -76,6 +76,19 @@ export async function openSqliteStore(
       writeLock.release();
     }
   };
+  // The thread's batches hold the lock together: a batch handed over while others are still
+  // committing joins them (the thread runs them in order itself) unless a transaction of the
+  // main connection is waiting for the lock; the last one to finish releases it.
+  let threadWrites = 0;
+  const lockedForThread = async <T>(write: () => Promise<T>): Promise<T> => {
+    if (threadWrites === 0 || writeLock.contended) await writeLock.acquire();
+    threadWrites++;
+    try {
+      return await write();
+    } finally {
+      if (--threadWrites === 0) writeLock.release();
+    }
+  };
   return {
     dialect: "sqlite",
     location: path,
@@ -91,7 +104,7 @@ export async function openSqliteStore(
               thread = new SqliteWriteThread({ path, synchronous });
             }
             const current = thread;
-            const write = current.ready.then(() => locked(() => current.write(queries)));
+            const write = current.ready.then(() => lockedForThread(() => current.write(queries)));
             const settled: Promise<void> = write
               .catch(() => undefined)
               .then(() => void inFlight.delete(settled));

@@ -1,11 +1,13 @@
 /**
- * The SQLite write thread (see ./write-thread.ts): a connection of its own to the same file,
- * which runs each batch of statements in one transaction and answers with the rows each
- * statement changed, or with the error that rolled the batch back.
+ * The SQLite write thread (see ./write-thread.ts): a connection of its own to the same file.
+ * Batches handed over while it commits wait in its queue; it takes all of them at once and
+ * commits them in one transaction (one fsync), answering each with the rows its statements
+ * changed. If that transaction fails, each batch is run again in a transaction of its own, so
+ * a bad batch is answered with its error and does not take its neighbours down with it.
  */
 import Database from "better-sqlite3";
-import { parentPort, workerData } from "node:worker_threads";
-import type { WriteAnswer, WriteRequest, WriteThreadOptions } from "./write-thread.js";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import type { WriteAnswer, WriteRequest, WriteResult, WriteThreadOptions } from "./write-thread.js";
 import { configureConnection } from "./connection-settings.js";
 import { withStatementCache } from "./statement-cache.js";
 import { decodeBatch } from "./write-batch-codec.js";
@@ -19,26 +21,37 @@ configureConnection(database, options.synchronous);
 /** Statements kept by their text, as on the main connection. */
 const cached = withStatementCache(database);
 
-function write(request: Extract<WriteRequest, { type: "write" }>): WriteAnswer {
+type Write = Extract<WriteRequest, { type: "write" }>;
+
+/** Runs `writes` in one transaction; the rows each statement changed, per write. */
+function commit(writes: readonly Write[]): number[][] {
+  database.exec("BEGIN IMMEDIATE");
   try {
-    database.exec("BEGIN IMMEDIATE");
-    try {
-      const changes = decodeBatch(request.statements).map(({ sql, parameters }) =>
+    const changes = writes.map((request) =>
+      decodeBatch(request.statements).map(({ sql, parameters }) =>
         Number(cached.prepare(sql).run(parameters).changes),
-      );
-      database.exec("COMMIT");
-      return { id: request.id, changes };
-    } catch (error) {
-      if (database.inTransaction) database.exec("ROLLBACK");
-      throw error;
-    }
+      ),
+    );
+    database.exec("COMMIT");
+    return changes;
   } catch (error) {
-    return failed(request.id, error);
+    if (database.inTransaction) database.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+/** Commits `writes` together, else each alone; one answer per write, in order. */
+function writeAll(writes: readonly Write[]): WriteResult[] {
+  try {
+    return commit(writes).map((changes, index) => ({ id: (writes[index] as Write).id, changes }));
+  } catch (error) {
+    if (writes.length === 1) return [failed((writes[0] as Write).id, error)];
+    return writes.flatMap((request) => writeAll([request]));
   }
 }
 
 /** An error as it crosses to the main thread: its message and SQLite's code. */
-function failed(id: number, error: unknown): WriteAnswer {
+function failed(id: number, error: unknown): WriteResult {
   const { message, code } = error as { message?: unknown; code?: unknown };
   return {
     id,
@@ -50,11 +63,22 @@ function failed(id: number, error: unknown): WriteAnswer {
 }
 
 port.postMessage({ ready: true } satisfies WriteAnswer);
-port.on("message", (request: WriteRequest) => {
-  if (request.type === "close") {
+port.on("message", (first: WriteRequest) => {
+  // Everything queued behind the first message goes into the same transaction.
+  const writes: Write[] = [];
+  let closing = false;
+  for (let request: WriteRequest | undefined = first; request !== undefined;) {
+    if (request.type === "close") {
+      closing = true; // sent last: nothing follows it
+      break;
+    }
+    writes.push(request);
+    const next: { message: WriteRequest } | undefined = receiveMessageOnPort(port);
+    request = next?.message;
+  }
+  if (writes.length > 0) port.postMessage({ answers: writeAll(writes) } satisfies WriteAnswer);
+  if (closing) {
     database.close();
     port.close();
-    return;
   }
-  port.postMessage(write(request));
 });

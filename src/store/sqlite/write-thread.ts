@@ -24,11 +24,12 @@ export interface WriteThreadOptions {
 /** A message to the thread (`statements`: see ./write-batch-codec.ts). */
 export type WriteRequest = { type: "write"; id: number; statements: string } | { type: "close" };
 
-/** The thread's answer to a write: rows changed per statement, or why it rolled back. */
-export type WriteAnswer =
-  | { ready: true }
-  | { id: number; changes: number[] }
-  | { id: number; error: { message: string; code?: string } };
+/** The outcome of one write: rows changed per statement, or why it rolled back. */
+export type WriteResult =
+  { id: number; changes: number[] } | { id: number; error: { message: string; code?: string } };
+
+/** A message from the thread: it is ready, or the outcomes of the writes it just ran. */
+export type WriteAnswer = { ready: true } | { answers: WriteResult[] };
 
 interface Pending {
   resolve: (changes: number[]) => void;
@@ -58,7 +59,7 @@ export class SqliteWriteThread {
     });
     this.#worker.on("message", (answer: WriteAnswer) => {
       if ("ready" in answer) opened();
-      else this.#settle(answer);
+      else for (const result of answer.answers) this.#settle(result);
     });
     this.#worker.on("error", (error) => {
       failedToOpen(error);
@@ -79,7 +80,11 @@ export class SqliteWriteThread {
     return this.#failure !== undefined;
   }
 
-  /** Runs `queries` in one transaction on the thread; the rows each changed. */
+  /**
+   * Runs `queries` in one transaction on the thread; the rows each changed. Writes may be
+   * handed over while earlier ones are still committing: the thread commits whatever has
+   * queued up together, and each promise settles once its own statements committed.
+   */
   write(queries: readonly CompiledQuery[]): Promise<number[]> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const statements = encodeBatch(queries);
@@ -98,7 +103,7 @@ export class SqliteWriteThread {
     await this.#exited;
   }
 
-  #settle(answer: Exclude<WriteAnswer, { ready: true }>): void {
+  #settle(answer: WriteResult): void {
     const pending = this.#pending.get(answer.id);
     if (pending === undefined) return;
     this.#pending.delete(answer.id);

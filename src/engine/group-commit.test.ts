@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { GroupCommit } from "./group-commit.js";
+
+/** A flush that records its batches and commits only when told to. */
+function controlledFlush() {
+  const batches: number[][] = [];
+  const pending: (() => void)[] = [];
+  const flush = (items: readonly number[]) => {
+    batches.push([...items]);
+    return new Promise<number[]>((resolve) => {
+      pending.push(() => resolve(items.map((item) => item * 10)));
+    });
+  };
+  const commitNext = () => pending.shift()?.();
+  return { batches, flush, commitNext };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("group commit", () => {
+  it("gathers the items of a moment into one flush and answers each", async () => {
+    const { batches, flush, commitNext } = controlledFlush();
+    const group = new GroupCommit(flush);
+    const results = Promise.all([group.add(1), group.add(2), group.add(3)]);
+    await turn();
+    commitNext();
+    expect(await results).toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it("waits for a commit before the next flush, unless told batches may overlap", async () => {
+    for (const overlap of [false, true]) {
+      const { batches, flush, commitNext } = controlledFlush();
+      const group = new GroupCommit(flush, { overlap });
+      const first = group.add(1);
+      await turn();
+      const second = group.add(2);
+      await turn();
+      expect(batches).toEqual(overlap ? [[1], [2]] : [[1]]);
+      commitNext();
+      expect(await first).toBe(10);
+      await turn();
+      commitNext();
+      expect(await second).toBe(20);
+      expect(batches).toEqual([[1], [2]]);
+    }
+  });
+
+  it("commits each item alone when a batch fails, so one bad item fails alone", async () => {
+    const batches: number[][] = [];
+    const group = new GroupCommit(
+      (items: readonly number[]) => {
+        batches.push([...items]);
+        return items.includes(2)
+          ? Promise.reject(new Error("two is bad"))
+          : Promise.resolve(items.map((item) => item));
+      },
+      { overlap: true },
+    );
+    const outcomes = await Promise.allSettled([group.add(1), group.add(2), group.add(3)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+    ]);
+    expect(batches).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
+});
