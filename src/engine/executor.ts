@@ -126,7 +126,8 @@ export class Executor {
         else await store.transaction((trx) => insertRuns(trx, rows));
         return rows.map(() => undefined);
       },
-      { overlap: writeBatch !== undefined },
+      // The write thread takes the next batch while it commits one (ADR 0008).
+      { inFlight: writeBatch === undefined ? 1 : 2 },
     );
     this.#outcomes = new GroupCommit((outcomes) =>
       options.store.transaction(async (trx) => {

@@ -28,21 +28,26 @@ describe("group commit", () => {
     expect(batches).toEqual([[1, 2, 3]]);
   });
 
-  it("waits for a commit before the next flush, unless told batches may overlap", async () => {
-    for (const overlap of [false, true]) {
+  it("flushes one batch at a time, or as many as it is told may be under way", async () => {
+    for (const inFlight of [1, 2]) {
       const { batches, flush, commitNext } = controlledFlush();
-      const group = new GroupCommit(flush, { overlap });
+      const group = new GroupCommit(flush, { inFlight });
       const first = group.add(1);
       await turn();
       const second = group.add(2);
       await turn();
-      expect(batches).toEqual(overlap ? [[1], [2]] : [[1]]);
+      const third = group.add(3);
+      const fourth = group.add(4);
+      await turn();
+      expect(batches).toEqual(inFlight === 1 ? [[1]] : [[1], [2]]);
       commitNext();
       expect(await first).toBe(10);
       await turn();
+      // What queued up meanwhile goes in the next batch.
+      expect(batches).toEqual(inFlight === 1 ? [[1], [2, 3, 4]] : [[1], [2], [3, 4]]);
       commitNext();
-      expect(await second).toBe(20);
-      expect(batches).toEqual([[1], [2]]);
+      commitNext();
+      expect(await Promise.all([second, third, fourth])).toEqual([20, 30, 40]);
     }
   });
 
@@ -55,7 +60,7 @@ describe("group commit", () => {
           ? Promise.reject(new Error("two is bad"))
           : Promise.resolve(items.map((item) => item));
       },
-      { overlap: true },
+      { inFlight: 2 },
     );
     const outcomes = await Promise.allSettled([group.add(1), group.add(2), group.add(3)]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual([

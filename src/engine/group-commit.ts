@@ -18,45 +18,47 @@ interface Waiter<T, R> {
  */
 export class GroupCommit<T, R = void> {
   #queue: Waiter<T, R>[] = [];
-  #running = false;
+  #scheduled = false;
+  #flushing = 0;
 
   /**
-   * With `overlap`, a batch is flushed as soon as it is gathered, while earlier ones may still
-   * be committing: for a writer that queues what it is given and commits it in order by itself
-   * (SQLite's write thread), so that it never sits idle waiting for this side to notice a
-   * commit and hand over the next batch.
+   * `inFlight` (default 1) is how many flushes may be under way at once. With more than one, a
+   * batch gathered while another commits is handed over at once: for a writer that queues
+   * what it is given and commits it in order by itself (SQLite's write thread), so that the
+   * next batch is already waiting when a commit ends, and the writer never sits idle until
+   * this side notices the commit.
    */
   constructor(
     private readonly flush: (items: readonly T[]) => Promise<R[]>,
-    private readonly options: { maxBatch?: number; overlap?: boolean } = {},
+    private readonly options: { maxBatch?: number; inFlight?: number } = {},
   ) {}
 
   /** Queues an item; resolves with its result once the transaction holding it committed. */
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      if (!this.#running) {
-        this.#running = true;
+      if (!this.#scheduled && this.#flushing < (this.options.inFlight ?? 1)) {
+        this.#scheduled = true;
         // Let the callers of this tick queue their items first.
-        setImmediate(() => void this.#drain());
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#flushMore();
+        });
       }
     });
   }
 
-  async #drain(): Promise<void> {
+  /** Starts flushes of what is queued, as many as may be under way. */
+  #flushMore(): void {
     const maxBatch = this.options.maxBatch ?? 2000;
-    if (this.options.overlap === true) {
-      const batches: Promise<void>[] = [];
-      while (this.#queue.length > 0) batches.push(this.#commit(this.#queue.splice(0, maxBatch)));
-      this.#running = false;
-      await Promise.all(batches);
-      return;
+    while (this.#queue.length > 0 && this.#flushing < (this.options.inFlight ?? 1)) {
+      this.#flushing++;
+      void this.#commit(this.#queue.splice(0, maxBatch)).then(() => {
+        this.#flushing--;
+        // What queued up meanwhile goes next, at once.
+        this.#flushMore();
+      });
     }
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, maxBatch);
-      await this.#commit(batch);
-    }
-    this.#running = false;
   }
 
   async #commit(batch: Waiter<T, R>[]): Promise<void> {
