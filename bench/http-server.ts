@@ -3,9 +3,10 @@
  * not share its event loop or core. `strata <database>`: the real app (`createApp`) over a
  * SQLite file or PostgreSQL URL, with the loan workflow published and an operator token.
  * `floor`: the same decision in one plain `node:http` handler, no database.
- * Strata's code comes from dist/ (see below). `STRATA_BENCH_SQLITE_SYNCHRONOUS=NORMAL` opens SQLite without an fsync per commit (to see
- * what the fsync costs; the default is Strata's `FULL`); `STRATA_BENCH_SQLITE_WRITE_THREAD=off`
- * commits run starts on the event loop instead of the write thread.
+ * Strata's code comes from dist/ (see below). `STRATA_BENCH_SQLITE_SYNCHRONOUS=NORMAL` opens
+ * SQLite without an fsync per commit (to see what the fsync costs; the default is Strata's
+ * `FULL`); `STRATA_BENCH_SQLITE_WRITE_THREAD=off` commits run starts on the event loop instead
+ * of the write thread.
  *
  * Over the IPC channel it sends `{ type: "listening", port, token }` once listening, answers
  * `{ type: "count" }` with the production runs persisted and the CPU it has used, and exits on

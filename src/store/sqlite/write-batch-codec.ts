@@ -2,8 +2,8 @@
  * How a batch of statements crosses to the write thread (./write-thread.ts): as one string,
  * since one string crosses faster than the structured clone of many values, but not as JSON.
  * A run's row carries its input, trace and snapshot as JSON text already; JSON-encoding the
- * batch escaped every quote in them again, and the thread parsed them back, which cost more
- * of the event loop than the rest of the hand-over (docs/performance.md).
+ * batch escaped every quote in them again, and the thread parsed them back: a few percent of
+ * the event loop under load (docs/performance.md).
  *
  * Here each value is a type letter and, for text, its length, then the text as it is:
  * `n` null, `i<digits>;` a number, `b<digits>;` a bigint, `s<length>:<text>` a string.
