@@ -126,8 +126,9 @@ export class Executor {
         else await store.transaction((trx) => insertRuns(trx, rows));
         return rows.map(() => undefined);
       },
-      // The write thread takes the next batch while it commits one (ADR 0008).
-      { inFlight: writeBatch === undefined ? 1 : 2 },
+      // The write thread takes the next batches while it commits one, and commits together
+      // whatever queued up meanwhile; so a start is handed over at once (ADR 0008).
+      writeBatch === undefined ? {} : { inFlight: 4, eager: true },
     );
     this.#outcomes = new GroupCommit((outcomes) =>
       options.store.transaction(async (trx) => {

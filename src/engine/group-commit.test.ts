@@ -51,6 +51,37 @@ describe("group commit", () => {
     }
   });
 
+  it("eager: hands a batch over when its callback yields, not at the end of the turn", async () => {
+    const { batches, flush, commitNext } = controlledFlush();
+    const group = new GroupCommit(flush, { inFlight: 2, eager: true });
+    const flushed: number[][][] = [];
+    // Two callbacks of one turn: each one's items go as a batch of their own.
+    const results = await new Promise<Promise<number>[]>((resolve) => {
+      const added: Promise<number>[] = [];
+      setImmediate(() => {
+        added.push(group.add(1), group.add(2));
+      });
+      setImmediate(() => {
+        flushed.push(batches.map((batch) => [...batch]));
+        added.push(group.add(3));
+      });
+      setImmediate(() => {
+        flushed.push(batches.map((batch) => [...batch]));
+        added.push(group.add(4)); // two under way: waits for one of them
+        resolve(added);
+      });
+    });
+    await Promise.resolve();
+    expect(flushed).toEqual([[[1, 2]], [[1, 2], [3]]]);
+    expect(batches).toEqual([[1, 2], [3]]);
+    commitNext();
+    await turn();
+    expect(batches).toEqual([[1, 2], [3], [4]]);
+    commitNext();
+    commitNext();
+    expect(await Promise.all(results)).toEqual([10, 20, 30, 40]);
+  });
+
   it("commits each item alone when a batch fails, so one bad item fails alone", async () => {
     const batches: number[][] = [];
     const group = new GroupCommit(
