@@ -61,8 +61,11 @@ export function closeCursor(cursor: AdvanceCursor): Advance {
 /** Appends a trace entry, which is one step of the run. */
 export function record(cursor: AdvanceCursor, fields: TraceFields): void {
   cursor.snapshot.steps += 1;
-  const { node, type, ...rest } = fields;
-  cursor.trace.push({ seq: cursor.snapshot.steps, node, type, at: cursor.at, ...rest });
+  // The same keys in the same order as `{seq, node, type, at, ...the rest of fields}`.
+  const { node, type } = fields;
+  cursor.trace.push(
+    Object.assign({ seq: cursor.snapshot.steps, node, type, at: cursor.at }, fields),
+  );
 }
 
 /** The node `id` of the definition. */

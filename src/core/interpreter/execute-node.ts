@@ -19,6 +19,7 @@ import { getOwn, setOwn } from "./json-value.js";
 import { evaluateCondition, evaluateMap, evaluateShape, evaluateValue } from "./expressions.js";
 import type { PendingTask, PendingWait } from "./run-snapshot.js";
 import { RUN_FAILURE_CODES } from "./run-snapshot.js";
+import { toBoolean } from "./to-boolean.js";
 
 /**
  * Executes node `id`: counts the visit, records the step, and returns the next node, or null
@@ -58,19 +59,37 @@ export async function executeNode(
 async function executeSet(cursor: AdvanceCursor, node: SetNode, fields: TraceFields) {
   const site = { node: fields.node, field: "assign" };
   const { state } = cursor.snapshot;
-  const assigned = await evaluateMap(cursor.compiled, node.assign, state, contextFor(cursor), site);
+  const assigned = await evaluateMap(
+    cursor.compiled,
+    node.assign,
+    state,
+    () => contextFor(cursor),
+    site,
+  );
   writeState(cursor, assigned);
   record(cursor, { ...fields, assigned, branch: node.next });
   return node.next;
 }
 
-/** The first case whose condition holds wins; `caseIndex` is -1 for `default`. */
+/**
+ * The first case whose condition holds wins; `caseIndex` is -1 for `default`. A condition the
+ * compiled fast path answers needs neither the context nor its site (it cannot fail).
+ */
 async function executeSwitch(cursor: AdvanceCursor, node: SwitchNode, fields: TraceFields) {
-  const context = contextFor(cursor);
+  const { compiled } = cursor;
   const { state } = cursor.snapshot;
-  for (const [index, { when, next }] of node.cases.entries()) {
-    const site = { node: fields.node, field: `cases[${index}].when` };
-    if (await evaluateCondition(cursor.compiled, when, state, context, site)) {
+  const { cases } = node;
+  for (let index = 0; index < cases.length; index++) {
+    const { when, next } = cases[index] as SwitchNode["cases"][number];
+    const direct = compiled.fast.get(when)?.(state);
+    const holds =
+      direct !== undefined
+        ? toBoolean(direct.value)
+        : await evaluateCondition(compiled, when, state, contextFor(cursor), {
+            node: fields.node,
+            field: `cases[${index}].when`,
+          });
+    if (holds) {
       record(cursor, { ...fields, caseIndex: index, branch: next });
       return next;
     }
@@ -87,8 +106,13 @@ async function executeTask(cursor: AdvanceCursor, node: TaskNode, fields: TraceF
   const { snapshot, env } = cursor;
   const site = { node: fields.node, field: "input" };
   const input =
-    (await evaluateShape(cursor.compiled, node.input, snapshot.state, contextFor(cursor), site)) ??
-    null;
+    (await evaluateShape(
+      cursor.compiled,
+      node.input,
+      snapshot.state,
+      () => contextFor(cursor),
+      site,
+    )) ?? null;
   const visit = getOwn(snapshot.visits, fields.node) ?? 1;
   const key = `${env.run.id}:${fields.node}`;
   const pending: PendingTask = {
@@ -127,8 +151,13 @@ async function executeEnd(cursor: AdvanceCursor, node: EndNode, fields: TraceFie
   const { snapshot } = cursor;
   const site = { node: fields.node, field: "output" };
   const output =
-    (await evaluateShape(cursor.compiled, node.output, snapshot.state, contextFor(cursor), site)) ??
-    null;
+    (await evaluateShape(
+      cursor.compiled,
+      node.output,
+      snapshot.state,
+      () => contextFor(cursor),
+      site,
+    )) ?? null;
   Object.assign(snapshot, { status: "completed", pending: null, output });
   record(cursor, { ...fields, output });
   return null;

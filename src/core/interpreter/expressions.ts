@@ -106,7 +106,7 @@ export async function evaluateMap(
   compiled: CompiledDefinition,
   map: ExpressionMap,
   state: Record<string, unknown>,
-  context: ExpressionContext,
+  context: ExpressionContext | (() => ExpressionContext),
   site: ExpressionSite,
 ): Promise<Record<string, unknown>> {
   const values: Record<string, unknown> = {};
@@ -117,7 +117,7 @@ export async function evaluateMap(
     const value =
       direct !== undefined
         ? toJsonValue(direct.value)
-        : await evaluateValue(compiled, text, state, context, {
+        : await evaluateValue(compiled, text, state, contextOf(context), {
             node: site.node,
             field: `${site.field}.${key}`,
           });
@@ -145,12 +145,21 @@ export async function evaluateShape(
   compiled: CompiledDefinition,
   spec: string | ExpressionMap | undefined,
   state: Record<string, unknown>,
-  context: ExpressionContext,
+  context: ExpressionContext | (() => ExpressionContext),
   site: ExpressionSite,
 ): Promise<unknown> {
   if (spec === undefined) return toJsonValue(state);
-  if (typeof spec === "string") return evaluateValue(compiled, spec, state, context, site);
+  if (typeof spec === "string")
+    return evaluateValue(compiled, spec, state, contextOf(context), site);
   return toJsonValue(await evaluateMap(compiled, spec, state, context, site));
+}
+
+/**
+ * A context passed as a function is built only when an expression needs JSONata: the compiled
+ * fast path reads nothing but the state.
+ */
+function contextOf(context: ExpressionContext | (() => ExpressionContext)): ExpressionContext {
+  return typeof context === "function" ? context() : context;
 }
 
 function bindingsFor(context: ExpressionContext): Record<string, unknown> {

@@ -37,12 +37,28 @@ export interface RandomSource {
 
 /** A source continuing the run's stream after `counter` earlier draws. */
 export function createRandomSource(runId: string, counter: number): RandomSource {
-  const seed = seedFromRunId(runId);
-  let drawn = counter;
-  return {
-    next: () => randomAt(seed, drawn++),
-    get counter() {
-      return drawn;
-    },
-  };
+  return new RunRandom(runId, counter);
+}
+
+/** A class, not an object literal with a getter: one is made for every step of every run. */
+class RunRandom implements RandomSource {
+  // Hashed at the first draw: most runs draw nothing.
+  #seed: number | undefined;
+  #drawn: number;
+
+  constructor(
+    private readonly runId: string,
+    counter: number,
+  ) {
+    this.#drawn = counter;
+  }
+
+  next(): number {
+    this.#seed ??= seedFromRunId(this.runId);
+    return randomAt(this.#seed, this.#drawn++);
+  }
+
+  get counter(): number {
+    return this.#drawn;
+  }
 }
