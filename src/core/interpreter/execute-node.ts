@@ -104,15 +104,7 @@ async function executeSwitch(cursor: AdvanceCursor, node: SwitchNode, fields: Tr
  */
 async function executeTask(cursor: AdvanceCursor, node: TaskNode, fields: TraceFields) {
   const { snapshot, env } = cursor;
-  const site = { node: fields.node, field: "input" };
-  const input =
-    (await evaluateShape(
-      cursor.compiled,
-      node.input,
-      snapshot.state,
-      () => contextFor(cursor),
-      site,
-    )) ?? null;
+  const input = await shapeOf(cursor, node.input, { node: fields.node, field: "input" });
   const visit = getOwn(snapshot.visits, fields.node) ?? 1;
   const key = `${env.run.id}:${fields.node}`;
   const pending: PendingTask = {
@@ -149,15 +141,7 @@ function executeWait(cursor: AdvanceCursor, node: WaitNode, fields: TraceFields)
 /** Completes the run; an output that evaluates to nothing is stored as null. */
 async function executeEnd(cursor: AdvanceCursor, node: EndNode, fields: TraceFields) {
   const { snapshot } = cursor;
-  const site = { node: fields.node, field: "output" };
-  const output =
-    (await evaluateShape(
-      cursor.compiled,
-      node.output,
-      snapshot.state,
-      () => contextFor(cursor),
-      site,
-    )) ?? null;
+  const output = await shapeOf(cursor, node.output, { node: fields.node, field: "output" });
   Object.assign(snapshot, { status: "completed", pending: null, output });
   record(cursor, { ...fields, output });
   return null;
@@ -189,4 +173,15 @@ async function executeFail(cursor: AdvanceCursor, node: FailNode, fields: TraceF
   };
   failRun(cursor, failure, fields);
   return null;
+}
+
+/** A task's input or an end's output (see `evaluateShape`); null when it gives nothing. */
+async function shapeOf(
+  cursor: AdvanceCursor,
+  spec: Parameters<typeof evaluateShape>[1],
+  site: { node: NodeId; field: string },
+): Promise<unknown> {
+  const { compiled, snapshot } = cursor;
+  const value = await evaluateShape(compiled, spec, snapshot.state, () => contextFor(cursor), site);
+  return value ?? null;
 }
