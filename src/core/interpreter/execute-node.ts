@@ -19,7 +19,6 @@ import { getOwn, setOwn } from "./json-value.js";
 import { evaluateCondition, evaluateMap, evaluateShape, evaluateValue } from "./expressions.js";
 import type { PendingTask, PendingWait } from "./run-snapshot.js";
 import { RUN_FAILURE_CODES } from "./run-snapshot.js";
-import { toBoolean } from "./to-boolean.js";
 
 /**
  * Executes node `id`: counts the visit, records the step, and returns the next node, or null
@@ -72,8 +71,7 @@ async function executeSet(cursor: AdvanceCursor, node: SetNode, fields: TraceFie
 }
 
 /**
- * The first case whose condition holds wins; `caseIndex` is -1 for `default`. A condition the
- * compiled fast path answers needs neither the context nor its site (it cannot fail).
+ * The first case whose condition holds wins; `caseIndex` is -1 for `default`.
  */
 async function executeSwitch(cursor: AdvanceCursor, node: SwitchNode, fields: TraceFields) {
   const { compiled } = cursor;
@@ -81,15 +79,8 @@ async function executeSwitch(cursor: AdvanceCursor, node: SwitchNode, fields: Tr
   const { cases } = node;
   for (let index = 0; index < cases.length; index++) {
     const { when, next } = cases[index] as SwitchNode["cases"][number];
-    const direct = compiled.fast.get(when)?.(state);
-    const holds =
-      direct !== undefined
-        ? toBoolean(direct.value)
-        : await evaluateCondition(compiled, when, state, contextFor(cursor), {
-            node: fields.node,
-            field: `cases[${index}].when`,
-          });
-    if (holds) {
+    const site = { node: fields.node, field: `cases[${index}].when` };
+    if (await evaluateCondition(compiled, when, state, () => contextFor(cursor), site)) {
       record(cursor, { ...fields, caseIndex: index, branch: next });
       return next;
     }

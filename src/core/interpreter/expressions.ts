@@ -61,14 +61,14 @@ export async function evaluateExpression(
   compiled: CompiledDefinition,
   text: string,
   state: Record<string, unknown>,
-  context: ExpressionContext,
+  context: ExpressionContext | (() => ExpressionContext),
   site: ExpressionSite,
 ): Promise<unknown> {
   const direct = compiled.fast.get(text)?.(state);
   if (direct !== undefined) return direct.value;
   const expression = compiledExpression(compiled, text);
   try {
-    return (await expression.evaluate(state, bindingsFor(context))) as unknown;
+    return (await expression.evaluate(state, bindingsFor(contextOf(context)))) as unknown;
   } catch (thrown) {
     throw new ExpressionFailure(describeFailure(thrown, text, site), thrown);
   }
@@ -79,7 +79,7 @@ export async function evaluateValue(
   compiled: CompiledDefinition,
   text: string,
   state: Record<string, unknown>,
-  context: ExpressionContext,
+  context: ExpressionContext | (() => ExpressionContext),
   site: ExpressionSite,
 ): Promise<unknown> {
   return toJsonValue(await evaluateExpression(compiled, text, state, context, site));
@@ -90,7 +90,7 @@ export async function evaluateCondition(
   compiled: CompiledDefinition,
   text: string,
   state: Record<string, unknown>,
-  context: ExpressionContext,
+  context: ExpressionContext | (() => ExpressionContext),
   site: ExpressionSite,
 ): Promise<boolean> {
   return toBoolean(await evaluateExpression(compiled, text, state, context, site));
@@ -117,7 +117,7 @@ export async function evaluateMap(
     const value =
       direct !== undefined
         ? toJsonValue(direct.value)
-        : await evaluateValue(compiled, text, state, contextOf(context), {
+        : await evaluateValue(compiled, text, state, context, {
             node: site.node,
             field: `${site.field}.${key}`,
           });
@@ -149,8 +149,7 @@ export async function evaluateShape(
   site: ExpressionSite,
 ): Promise<unknown> {
   if (spec === undefined) return toJsonValue(state);
-  if (typeof spec === "string")
-    return evaluateValue(compiled, spec, state, contextOf(context), site);
+  if (typeof spec === "string") return evaluateValue(compiled, spec, state, context, site);
   return toJsonValue(await evaluateMap(compiled, spec, state, context, site));
 }
 
