@@ -8,8 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CliIo } from "../src/cli/cli-io.js";
-import { runCli } from "../src/cli/run-cli.js";
+import { localCli } from "./support/local-cli.js";
 
 let dir: string;
 
@@ -49,31 +48,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function strata(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text) },
-    env: {},
-    cwd: dir,
-  };
-  const code = await runCli(["--db", join(dir, "s.db"), "--actor", "ann", ...args], io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const result = await strata(...args);
-  expect(result.stderr, args.join(" ")).toBe("");
-  expect(result.code, args.join(" ")).toBe(0);
-  return result.stdout;
-}
-
-async function json<T>(...args: string[]): Promise<T> {
-  return JSON.parse(await ok(...args, "--json")) as T;
-}
+const { strata, ok, json } = localCli(() => ({ cwd: dir, db: join(dir, "s.db") }));
 
 describe("the change-safety commands", () => {
   it("diffs, replays, backtests, gates the schema and migrates", async () => {

@@ -6,7 +6,7 @@
  * HTTP client cannot drift from the embedded engine. Then what only remote mode has: refusals
  * carry the server's codes, and a wrong token, a dead server or contradictory options say so.
  */
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,9 +14,9 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.js";
 import { Strata } from "../src/index.js";
-import type { CliIo } from "../src/cli/cli-io.js";
-import { runCli } from "../src/cli/run-cli.js";
 import { freePort } from "./support/free-port.js";
+import { runCliIn } from "./support/local-cli.js";
+import type { CliResult } from "./support/local-cli.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 
@@ -29,13 +29,6 @@ const WAIT_FLOW = {
   },
 };
 const APPROVE = { amount: 5000, applicant: { id: "a-1", income: 90000, age: 30, country: "DE" } };
-
-/** What one CLI run printed and returned. */
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs one CLI command in some mode; the arguments come without the mode's options. */
 type Cli = (args: string[]) => Promise<CliResult>;
@@ -51,6 +44,8 @@ beforeAll(async () => {
   copyFileSync(join(REPO, "examples", "loan.yaml"), join(dir, "loan.yaml"));
   copyFileSync(join(REPO, "examples", "loan-v2.yaml"), join(dir, "loan-v2.yaml"));
   writeFileSync(join(dir, "wait.json"), JSON.stringify(WAIT_FLOW));
+  mkdirSync(join(dir, "apply"));
+  writeFileSync(join(dir, "apply", "fees.json"), JSON.stringify({ ...WAIT_FLOW, name: "Fees" }));
   serverStrata = await Strata.open({ database: join(dir, "server.db"), actor: "setup" });
   adminToken = (await serverStrata.tokens.create({ role: "admin", name: "scenario" })).token;
   server = await createApp({ services: serverStrata.serviceLayer, rateLimit: 0 });
@@ -64,18 +59,8 @@ afterAll(async () => {
 });
 
 /** Runs the CLI in-process with `env`, in the test directory. */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text) },
-    env,
-    cwd: dir,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  runCliIn(dir, args, env);
 
 const remote: Cli = (args) => cli(args, { STRATA_SERVER: base, STRATA_TOKEN: adminToken });
 
@@ -121,6 +106,9 @@ async function scenario(run: Cli): Promise<unknown[]> {
   await step("run", "show", String(started.id));
   await step("workflow", "create", "hold", "--file", "wait.json");
   await step("publish", "hold");
+  await step("apply", "-f", "apply", "--publish", "--dry-run");
+  await step("apply", "-f", "apply", "--publish"); // creates and publishes fees
+  await step("apply", "-f", "wait.json", "--publish"); // hold already has it: unchanged
   const waiting = await step("run", "start", "hold", "--input", "{}");
   await step("run", "signal", String(waiting.id), "go", "--data", '{"ok": true}');
   await step("run", "signal", String(waiting.id), "go"); // run_not_waiting

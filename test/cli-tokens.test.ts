@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli/run-cli.js";
+import { localCli } from "./support/local-cli.js";
 import { Strata } from "../src/index.js";
 
 let dir: string;
@@ -12,20 +12,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function strata(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io = {
-    stdout: { write: (text: string) => stdout.push(text) },
-    stderr: { write: (text: string) => stderr.push(text) },
-    env: {},
-    cwd: dir,
-  };
-  const code = await runCli(["--db", join(dir, "strata.db"), "--actor", "ann", ...args], io);
-  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
-}
+const { strata } = localCli(() => ({ cwd: dir, db: join(dir, "strata.db") }));
 
 describe("strata token", () => {
   it("creates a token shown once, lists it without its secret, and revokes it", async () => {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import type { CliIo } from "./cli-io.js";
 import type { CommandRunner } from "./command-runner.js";
+import { registerApplyCommand } from "./commands/apply.js";
 import { registerAuditCommands } from "./commands/audit.js";
 import { registerBindingCommands } from "./commands/binding.js";
 import { registerDraftCommands } from "./commands/draft.js";
@@ -54,6 +55,7 @@ export function buildProgram(io: CliIo, runner: CommandRunner): Command {
   registerChangeCommands(program, runner);
   registerBacktestCommands(program, runner);
   registerAuditCommands(program, runner);
+  registerApplyCommand(program, runner);
   registerRunCommands(program, runner);
   registerBindingCommands(program, runner);
   registerEventCommands(program, runner);

@@ -5,6 +5,7 @@ import { hashDefinition } from "../core/definition/index.js";
 import { STARTER_DEFINITION, storableDefinition } from "../core/definition-limits.js";
 import { StrataError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
+import { assertWorkflowKey } from "../core/workflow-key.js";
 import type { Workflow } from "../core/model.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import { insertDraft } from "../store/version-rows.js";
@@ -14,9 +15,6 @@ import type { StoreTransaction } from "../store/store.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import { loadWorkflow, toWorkflow } from "./views.js";
-
-/** A workflow key: a lowercase slug (it appears in URLs and commands). */
-const KEY_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 /** What creating a workflow takes. */
 export interface CreateWorkflowInput {
@@ -39,7 +37,7 @@ export class WorkflowService {
 
   /** Creates a workflow and its first draft (L4: a new workflow starts with a draft). */
   async create(ctx: CallContext, input: CreateWorkflowInput): Promise<Workflow> {
-    assertKey(input.key);
+    assertWorkflowKey(input.key);
     const definition = input.definition ?? STARTER_DEFINITION;
     const text = storableDefinition(definition, this.deps.maxDefinitionBytes);
     return runChange(this.deps, async (trx, now) => {
@@ -255,14 +253,4 @@ export function workflowNotFound(ref: string): StrataError {
 function definitionName(definition: unknown): string | undefined {
   const name = (definition as { name?: unknown }).name;
   return typeof name === "string" && name.trim() !== "" ? name : undefined;
-}
-
-function assertKey(key: string): void {
-  if (!KEY_PATTERN.test(key) || key.startsWith("wfl_")) {
-    throw new StrataError(
-      "validation_failed",
-      `invalid workflow key ${JSON.stringify(key)}: use 1–64 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit (and not 'wfl_')`,
-      { details: [{ path: "key", message: "must be a lowercase slug" }] },
-    );
-  }
 }
