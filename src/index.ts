@@ -23,7 +23,10 @@ import type { Store } from "./store/store.js";
 export * from "./core/model.js";
 export { StrataError, isStrataError, ERROR_STATUS } from "./core/errors.js";
 export type { ErrorCode } from "./core/errors.js";
-export type { ChainVerdict } from "./core/audit-chain.js";
+export type { ChainVerdict, ChainHead } from "./core/audit-chain.js";
+export { AUDIT_BUNDLE_FORMAT, verifyAuditBundle } from "./core/audit-bundle.js";
+export type { AuditBundle, BundleVerdict } from "./core/audit-bundle.js";
+export { parseAuditBundle } from "./core/parse-audit-bundle.js";
 export {
   parseDefinitionText,
   loadDefinitionFile,
@@ -125,7 +128,7 @@ export class Strata implements StrataApi {
   readonly drafts: StrataApi["drafts"];
   /** Versions: list, show, retire, restore, delete. */
   readonly versions: StrataApi["versions"];
-  /** The audit log: list and verify. */
+  /** The audit log: list, verify, and export as a bundle to verify offline. */
   readonly audit: StrataApi["audit"];
   /** API tokens: create (shown once), list, revoke, authenticate. */
   readonly tokens: StrataApi["tokens"] & { authenticate: TokenService["authenticate"] };
@@ -206,7 +209,7 @@ export class Strata implements StrataApi {
       "run",
     ]);
     this.events = { publish: (event) => services.bindings.publishEvent(context, event) };
-    this.audit = bindContext(services.audit, context, ["list", "verify"]);
+    this.audit = bindContext(services.audit, context, ["list", "verify", "export"]);
     this.tokens = {
       ...bindContext(services.tokens, context, ["create", "list", "revoke"]),
       authenticate: (token) => services.tokens.authenticate(token),

@@ -493,6 +493,13 @@ describe.each(DIALECTS)("authorization of every route on %s", (dialect) => {
       prepare: (ctx) => live(ctx).then(() => ({ url: "/v1/audit/verify" })),
     },
     {
+      method: "GET",
+      path: "/v1/audit/export",
+      role: "viewer",
+      status: 200,
+      prepare: (ctx) => live(ctx).then(() => ({ url: "/v1/audit/export" })),
+    },
+    {
       method: "POST",
       path: "/v1/tokens",
       role: "admin",

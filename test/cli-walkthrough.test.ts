@@ -145,6 +145,15 @@ const EXPECTATIONS: ReadonlyArray<readonly [string, (outcome: Outcome, actor: st
   ["audit list", (o) => succeeded(o)],
   ["audit verify", (o) => succeeded(o)],
   [
+    "audit export --out audit.json",
+    (o) => {
+      succeeded(o);
+      expect(o.stdout).toMatch(/^audit bundle written to \/.*\/audit\.json$/m);
+      expect(o.stdout).toMatch(/^definitions: +1$/m);
+    },
+  ],
+  ["audit verify --bundle audit.json", (o) => succeeded(o)],
+  [
     `run start loan --input '{"amount": 5000, "applicant": {"id": "a-17", "income": 90000, "age": 30, "country": "DE"}}'`,
     (o) => {
       succeeded(o);

@@ -24,6 +24,9 @@ export interface CommandContext<B = StrataBackend> {
   io: CliIo;
 }
 
+/** What an action that needs no backend gets (see {@link CommandRunner.runOffline}). */
+export type OfflineContext = Omit<CommandContext<never>, "backend">;
+
 /** A command's work, given its context. */
 export type CommandAction<B = StrataBackend> = (context: CommandContext<B>) => Promise<void>;
 
@@ -67,6 +70,25 @@ export class CommandRunner {
       await this.withBackend(options.backend, open, (backend) =>
         action({ backend, output, resolvePath, io: this.io }),
       );
+    } catch (thrown) {
+      this.exitCode = reportFailure(output, thrown);
+    }
+  }
+
+  /**
+   * Runs `action` without a backend, for work on local files only (`audit verify --bundle`):
+   * it needs neither a database nor a server, so none is opened and the options that would
+   * choose one are not read (a `$STRATA_SERVER` without a token does not get in the way).
+   * Failures are printed, never thrown.
+   */
+  async runOffline(
+    command: Command,
+    action: (context: OfflineContext) => Promise<void>,
+  ): Promise<void> {
+    const output = new Output(this.io, wantsJson(command));
+    const resolvePath = (path: string): string => resolve(this.io.cwd, path);
+    try {
+      await action({ output, resolvePath, io: this.io });
     } catch (thrown) {
       this.exitCode = reportFailure(output, thrown);
     }

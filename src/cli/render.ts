@@ -2,6 +2,7 @@
  * The human forms of Strata's objects. The `key: value` blocks use the JSON field names, so what
  * a person reads is what a script gets with `--json`.
  */
+import type { BundleVerdict } from "../core/audit-bundle.js";
 import type { ChainVerdict } from "../core/audit-chain.js";
 import type { AuditEvent, Draft, RunCounts, Version, Workflow } from "../core/model.js";
 import { GUARD_ACTOR } from "../services/rollout-service.js";
@@ -129,6 +130,60 @@ export function renderAuditTable(
 export function renderVerdict(verdict: Extract<ChainVerdict, { ok: true }>): string {
   if (verdict.events === 0) return "audit chain intact: no events yet";
   return `audit chain intact: ${verdict.events} events, head #${verdict.headSeq} ${verdict.headHash}`;
+}
+
+/** What `audit export` reports about the bundle it wrote (its `--json` form too). */
+export interface ExportSummary {
+  /** The file written, as an absolute path. */
+  path: string;
+  format: string;
+  tenantId: string;
+  exportedAt: string;
+  events: number;
+  headSeq: number;
+  headHash: string | null;
+  /** How many definitions the bundle includes. */
+  definitions: number;
+  /** How many hashes the events name whose definitions were no longer stored. */
+  missing: number;
+}
+
+/** The summary of a written bundle. */
+export function renderExportSummary(summary: ExportSummary): string {
+  return [
+    `audit bundle written to ${summary.path}`,
+    formatBlock([
+      ["tenantId", summary.tenantId],
+      ["events", summary.events],
+      ["head", summary.headHash === null ? null : `#${summary.headSeq} ${summary.headHash}`],
+      ["definitions", summary.definitions],
+      [
+        "missing",
+        summary.missing === 0
+          ? 0
+          : `${summary.missing} (named by events but no longer stored; listed in the bundle)`,
+      ],
+    ]),
+  ].join("\n");
+}
+
+/** The verdict of an intact bundle (a broken one is reported as the `audit_broken` error). */
+export function renderBundleVerdict(verdict: Extract<BundleVerdict, { ok: true }>): string {
+  const chain =
+    verdict.events === 0
+      ? "no events"
+      : `${verdict.events} events, head #${verdict.headSeq} ${verdict.headHash}`;
+  const missing = verdict.missing.length;
+  return [
+    `audit bundle intact: ${chain}`,
+    formatBlock([
+      ["tenantId", verdict.tenantId],
+      ["exportedAt", verdict.exportedAt],
+      ["definitions", `${verdict.definitions}, each matching its hash`],
+      ["missing", missing === 0 ? 0 : `${missing}, not in the bundle and so not checked:`],
+    ]),
+    ...indent(verdict.missing),
+  ].join("\n");
 }
 
 /** A short reading of an event's before/after, for the DETAIL column. */

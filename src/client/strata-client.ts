@@ -35,7 +35,7 @@ export interface StrataApi {
     VersionService,
     "list" | "show" | "retire" | "restore" | "delete" | "impact" | "diff"
   >;
-  audit: BoundMethods<AuditService, "list" | "verify">;
+  audit: BoundMethods<AuditService, "list" | "verify" | "export">;
   runs: BoundMethods<RunService, "start" | "show" | "list" | "signal" | "cancel">;
   tokens: BoundMethods<TokenService, "create" | "list" | "revoke">;
   rollouts: BoundMethods<
@@ -211,6 +211,7 @@ export class StrataClient implements StrataApi {
     this.audit = {
       list: (options = {}) => body({ method: "GET", path: "/v1/audit", query: { ...options } }),
       verify: () => body({ method: "GET", path: "/v1/audit/verify" }),
+      export: () => body({ method: "GET", path: "/v1/audit/export" }),
     };
     const run = (id: string): string => `/v1/runs/${encodeURIComponent(id)}`;
     this.runs = {

@@ -25,6 +25,14 @@ export interface Store {
    */
   transaction<T>(work: (trx: StoreTransaction) => Promise<T>): Promise<T>;
   /**
+   * Runs `work`'s reads against one consistent view of the database, for reads that must
+   * agree with each other (the audit export: a head, the events up to it, the definitions
+   * they name). It takes no write lock and must not write. PostgreSQL: a REPEATABLE READ,
+   * READ ONLY transaction. SQLite: a deferred transaction on the connection, whose WAL
+   * snapshot is taken at its first read, while the write thread and other processes go on.
+   */
+  readSnapshot<T>(work: (db: Kysely<StrataSchema>) => Promise<T>): Promise<T>;
+  /**
    * Where the store can write without holding up the event loop (a SQLite file: on a thread
    * of its own), runs `queries` in one transaction there and gives the rows each changed.
    * Only for writes that need nothing read in between; absent on stores without it.

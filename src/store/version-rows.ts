@@ -102,6 +102,34 @@ export async function hasPublishedVersions(
   return row !== undefined;
 }
 
+/** How many hashes one lookup binds: far below SQLite's (32,766) and PostgreSQL's (65,535). */
+const HASHES_PER_QUERY = 500;
+
+/**
+ * The stored definitions (canonical JSON text) of the tenant's versions and drafts with the
+ * given hashes, by hash, in a few queries of many hashes each rather than one per hash.
+ * Hashes no version holds any more are absent; a definition kept by two versions comes once.
+ * There is no index on `hash`: each query reads the tenant's versions through the primary
+ * key's `tenant_id` prefix, which suits a rare export over a tenant's thousands of versions.
+ */
+export async function findDefinitionsByHash(
+  q: Executor,
+  tenantId: string,
+  hashes: readonly string[],
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (let start = 0; start < hashes.length; start += HASHES_PER_QUERY) {
+    const rows = await q
+      .selectFrom("versions")
+      .select(["hash", "definition"])
+      .where("tenant_id", "=", tenantId)
+      .where("hash", "in", hashes.slice(start, start + HASHES_PER_QUERY))
+      .execute();
+    for (const row of rows) if (!found.has(row.hash)) found.set(row.hash, row.definition);
+  }
+  return found;
+}
+
 /** Inserts a version row (a new draft). */
 export async function insertVersion(
   trx: StoreTransaction,

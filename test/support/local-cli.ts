@@ -5,6 +5,7 @@
  */
 import { expect } from "vitest";
 import type { CliIo } from "../../src/cli/cli-io.js";
+import type { BackendOpener } from "../../src/cli/command-runner.js";
 import { runCli } from "../../src/cli/run-cli.js";
 
 /** What one CLI run printed and returned. */
@@ -29,11 +30,15 @@ export interface CliPlace {
   db: string;
 }
 
-/** Runs `strata <args>` in-process in `cwd` with the environment `env`. */
+/**
+ * Runs `strata <args>` in-process in `cwd` with the environment `env`, opening backends with
+ * `open` when given (to check that a command opens none, say).
+ */
 export async function runCliIn(
   cwd: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  open?: BackendOpener,
 ): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
@@ -43,7 +48,7 @@ export async function runCliIn(
     env,
     cwd,
   };
-  const code = await runCli([...args], io);
+  const code = await runCli([...args], io, open);
   return { code, stdout: out.join(""), stderr: err.join("") };
 }
 

@@ -30,6 +30,17 @@ export function adminRoutes(app: FastifyInstance, services: StrataServices): voi
     summary: "Recompute the audit chain",
     handler: ({ identity }) => services.audit.verify(identity),
   });
+  // The same role as verify: a viewer already reads every event, version and draft the
+  // bundle holds, so the export shows nothing a viewer could not read route by route.
+  addRoute(app, services, {
+    method: "GET",
+    url: "/v1/audit/export",
+    role: "viewer",
+    tags: ["audit"],
+    errors: [],
+    summary: "Export the audit log, its head and the definitions it names, to verify offline",
+    handler: ({ identity }) => services.audit.export(identity),
+  });
   addRoute(app, services, {
     method: "POST",
     url: "/v1/tokens",

@@ -52,6 +52,14 @@ export async function openPostgresStore(
     location: redactUrl(url),
     db,
     transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) => db.transaction().execute(work),
+    // READ COMMITTED (the default) takes a new snapshot per statement; REPEATABLE READ keeps
+    // the first statement's for the whole transaction.
+    readSnapshot: <T>(work: (db: Kysely<StrataSchema>) => Promise<T>) =>
+      db
+        .transaction()
+        .setIsolationLevel("repeatable read")
+        .setAccessMode("read only")
+        .execute(work),
     close: () => db.destroy(),
   };
 }

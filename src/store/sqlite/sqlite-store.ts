@@ -4,7 +4,7 @@
  * ADR 0008). Mirrors `../postgres/postgres-store.ts`.
  */
 import Database from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect, sql } from "kysely";
 import type { CompiledQuery, Driver, SqliteDatabase } from "kysely";
 import { applyMigrations, loadMigrations } from "../migrate.js";
 import type { MigrationSession } from "../migrate.js";
@@ -95,6 +95,8 @@ export async function openSqliteStore(
     db,
     transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) =>
       locked(() => db.transaction().execute(work)),
+    readSnapshot: <T>(work: (db: Kysely<StrataSchema>) => Promise<T>) =>
+      db.connection().execute((connection) => readInSnapshot(connection, work)),
     ...(useThread
       ? {
           writeBatch: (queries: readonly CompiledQuery[]) => {
@@ -122,6 +124,27 @@ export async function openSqliteStore(
       await db.destroy();
     },
   };
+}
+
+/**
+ * Runs `work` in a deferred (read) transaction on the connection, held for it alone as for
+ * any transaction. Kysely's transactions go through the driver, which begins every one
+ * IMMEDIATE (a write lock); a read needs none, and in WAL mode its snapshot, taken at its
+ * first read, lets the write thread and other processes commit meanwhile.
+ */
+async function readInSnapshot<T>(
+  connection: Kysely<StrataSchema>,
+  work: (db: Kysely<StrataSchema>) => Promise<T>,
+): Promise<T> {
+  await sql`begin deferred`.execute(connection);
+  try {
+    const result = await work(connection);
+    await sql`commit`.execute(connection);
+    return result;
+  } catch (error) {
+    await sql`rollback`.execute(connection).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Applies pending migrations under SQLite's write lock (BEGIN IMMEDIATE). */
