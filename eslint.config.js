@@ -1,6 +1,7 @@
 // ESLint flat config: type-aware rules from typescript-eslint, plus the import direction of
 // STYLE.md enforced with no-restricted-imports (core <- store/engine <- services <- api/cli).
 import js from "@eslint/js";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 /** Layers a folder must not import from, innermost first. */
@@ -63,4 +64,25 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   ...boundaryConfigs,
+  // The console (a browser app) may borrow pure code and types from core/, nothing else.
+  {
+    files: ["console/**/*.{ts,tsx}"],
+    ...reactHooks.configs.flat["recommended-latest"],
+  },
+  {
+    files: ["console/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/src/*/**", "!**/src/core/**"],
+              message: "the console talks to the server over HTTP; from src/ it may use core/ only",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

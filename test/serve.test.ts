@@ -1,6 +1,7 @@
 /**
  * `strata serve` as a real process on 127.0.0.1: the first start prints an admin token once,
- * the API answers with it, and SIGTERM stops the server cleanly.
+ * the API answers with it, the console is served beside it, and SIGTERM stops the server
+ * cleanly.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -45,6 +46,11 @@ describe("strata serve", () => {
     expect(created.status).toBe(201);
     expect(created.headers.get("x-content-type-options")).toBe("nosniff"); // security headers
     expect((await fetch(`${base}/v1/workflows`)).status).toBe(401);
+    // The console, built into dist/console by `npm install`, is served beside the API.
+    expect(stdout).toContain(`the console is at ${base}/console/`);
+    const page = await fetch(`${base}/`);
+    expect(page.url).toBe(`${base}/console/`);
+    expect(await page.text()).toContain('<div id="root">');
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   });

@@ -25,6 +25,7 @@ import { draftRoutes } from "./routes/drafts.js";
 import { rolloutRoutes } from "./routes/rollouts.js";
 import { runRoutes } from "./routes/runs.js";
 import { versionRoutes } from "./routes/versions.js";
+import { defaultConsoleDir, registerConsole } from "./console.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
 /** Every route file. */
@@ -57,6 +58,11 @@ export interface AppDeps {
   corsOrigins?: readonly string[];
   /** Fastify's logger option (pino); off by default in tests. */
   logger?: FastifyServerOptions["logger"];
+  /**
+   * The built web console to serve at /console/: by default dist/console when it was built
+   * (`npm run build`, run by `npm install`); null serves none.
+   */
+  consoleDir?: string | null;
 }
 
 /** Requests per second one token may make unless configured otherwise. */
@@ -206,5 +212,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return { status: "ok" };
   });
   app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
+  await registerConsole(app, deps.consoleDir === undefined ? defaultConsoleDir() : deps.consoleDir);
   return app;
 }

@@ -6,6 +6,7 @@
  */
 import type { Command } from "commander";
 import { createApp } from "../../api/app.js";
+import { defaultConsoleDir } from "../../api/console.js";
 import { StrataError, toStrataError } from "../../core/errors.js";
 import type { Strata } from "../../index.js";
 import { openLocalEngine } from "../backend.js";
@@ -63,8 +64,10 @@ async function serve(
   flags: ServeFlags,
 ): Promise<void> {
   await printFirstAdminToken(strata, (line) => output.note(line));
+  const consoleDir = defaultConsoleDir();
   const app = await createApp({
     services: strata.serviceLayer,
+    consoleDir,
     logger: { level: io.env.STRATA_LOG_LEVEL ?? "info" },
     ...optional("rateLimit", wholeNumber(io.env, "STRATA_RATE_LIMIT")),
     ...optional("bodyLimit", wholeNumber(io.env, "STRATA_BODY_LIMIT")),
@@ -75,10 +78,21 @@ async function serve(
       onError: (error) => output.note(`worker: ${formatError(toStrataError(error))}`),
     });
   const address = await app.listen({ port: flags.port ?? 8080, host: flags.host });
+  const consoleUrl = consoleDir === null ? null : `${address}/console/`;
   output.result(
-    { status: "listening", address, database: strata.store.location, worker: flags.worker },
+    {
+      status: "listening",
+      address,
+      database: strata.store.location,
+      worker: flags.worker,
+      console: consoleUrl,
+    },
     () =>
-      `strata listening on ${address} (database ${strata.store.location}); stop it with Ctrl-C or SIGTERM`,
+      `strata listening on ${address} (database ${strata.store.location}); ` +
+      (consoleUrl === null
+        ? "no console (not built: npm run build); "
+        : `the console is at ${consoleUrl}; `) +
+      "stop it with Ctrl-C or SIGTERM",
   );
   const reason = await untilStopped(io);
   output.note(`serve: ${reason} received, finishing requests in flight`);

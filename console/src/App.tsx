@@ -1,0 +1,61 @@
+/**
+ * The console (DESIGN.md §7): sign in with an API token, then the workflows, a workflow's
+ * versions with their actions and graphs, and the audit log. Everything goes through the REST
+ * API with the token, so the console can do exactly what the token's role allows.
+ */
+import { useState } from "react";
+import { storeToken, storedToken } from "./api";
+import { AuditPage } from "./pages/AuditPage";
+import { SignIn } from "./pages/SignIn";
+import { WorkflowPage } from "./pages/WorkflowPage";
+import { WorkflowsPage } from "./pages/WorkflowsPage";
+import { hrefOf, useRoute } from "./route";
+
+export function App() {
+  const [token, setToken] = useState(storedToken);
+  const route = useRoute();
+  if (token === null) {
+    return (
+      <SignIn
+        onSignedIn={(value) => {
+          storeToken(value);
+          setToken(value);
+        }}
+      />
+    );
+  }
+  return (
+    <div className="shell">
+      <header>
+        <a className="brand" href={hrefOf({ page: "workflows" })}>
+          Strata
+        </a>
+        <nav>
+          <a href={hrefOf({ page: "workflows" })} aria-current={route.page !== "audit"}>
+            Workflows
+          </a>
+          <a href={hrefOf({ page: "audit" })} aria-current={route.page === "audit"}>
+            Audit log
+          </a>
+        </nav>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            storeToken(null);
+            setToken(null);
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main>
+        {route.page === "workflows" && <WorkflowsPage />}
+        {route.page === "workflow" && (
+          <WorkflowPage key={route.key} workflowKey={route.key} selected={route.version} />
+        )}
+        {route.page === "audit" && <AuditPage />}
+      </main>
+    </div>
+  );
+}

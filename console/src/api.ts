@@ -1,0 +1,88 @@
+/**
+ * The console's access to the REST API: the same paths, token and errors as any client. The
+ * token lives in the tab's sessionStorage only, so closing the tab signs out.
+ */
+
+const TOKEN_KEY = "strata.token";
+
+/** A refusal from the API: its problem+json `code` and `detail`, or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The token this tab signed in with, if any. */
+export function storedToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function storeToken(token: string | null): void {
+  if (token === null) sessionStorage.removeItem(TOKEN_KEY);
+  else sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/** Percent-encodes one path segment (a workflow key may hold `.`). */
+export const segment = (value: string | number): string => encodeURIComponent(String(value));
+
+/** Calls the API as the stored token; resolves to the parsed JSON body (undefined for 204). */
+export async function call<T>(
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  const token = storedToken();
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (thrown) {
+    throw new ApiError(0, "unreachable", `the server did not answer (${String(thrown)})`);
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const parsed: unknown = text === "" ? undefined : JSON.parse(text);
+  if (!response.ok) {
+    const problem = (parsed ?? {}) as { code?: unknown; detail?: unknown; title?: unknown };
+    throw new ApiError(
+      response.status,
+      typeof problem.code === "string" ? problem.code : `http_${response.status}`,
+      typeof problem.detail === "string"
+        ? problem.detail
+        : typeof problem.title === "string"
+          ? problem.title
+          : `the server answered ${response.status}`,
+    );
+  }
+  return parsed as T;
+}
+
+/** A page of a list, as the API's cursor pagination returns it. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Every item of a paginated list (the console's lists are small: workflows, events). */
+export async function allPages<T>(path: string, limit = 200): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor !== null) query.set("cursor", cursor);
+    const page: Page<T> = await call<Page<T>>("GET", `${path}?${query.toString()}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return items;
+}

@@ -1,0 +1,217 @@
+/**
+ * The web console in a real browser: Debian's Chromium, driven by playwright-core, against the
+ * real server on 127.0.0.1 with the console built afresh from console/. It signs in, lists the
+ * workflows, shows a workflow's versions and graph, rolls back, retires and deletes a version,
+ * opens a draft from a version and shows its graph, shows a role's refusal, and reads and
+ * verifies the audit log.
+ *
+ * Chromium comes from the machine (`apt-get install -y chromium`; CI installs it). Without it
+ * the suite is skipped with a notice, unless `STRATA_REQUIRE_BROWSER=1` (CI) makes that a failure.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import { chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/api/app.js";
+import { Strata, parseDefinitionText } from "../src/index.js";
+import { freePort } from "./support/free-port.js";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const CHROMIUM = process.env.STRATA_CHROMIUM ?? "/usr/bin/chromium";
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser && process.env.STRATA_REQUIRE_BROWSER === "1") {
+  throw new Error(
+    `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set STRATA_CHROMIUM)`,
+  );
+}
+if (!haveBrowser) {
+  process.stderr.write(
+    `test/console.test.ts: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium)\n`,
+  );
+}
+
+const example = (name: string): unknown =>
+  parseDefinitionText(readFileSync(join(REPO, "examples", name), "utf8"));
+
+let dir: string;
+let strata: Strata;
+let app: FastifyInstance;
+let base: string;
+let adminToken: string;
+let viewerToken: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!haveBrowser) return;
+  dir = mkdtempSync(join(tmpdir(), "strata-console-"));
+  const consoleDir = join(dir, "console");
+  await build({
+    configFile: join(REPO, "console.vite.config.ts"),
+    build: { outDir: consoleDir, emptyOutDir: true },
+  });
+  strata = await Strata.open({ database: join(dir, "strata.db"), actor: "ann" });
+  await strata.workflows.create({ key: "loan", definition: example("loan.yaml") });
+  await strata.drafts.publish("loan", { description: "first rules" });
+  await strata.drafts.open("loan");
+  const { revision } = await strata.drafts.show("loan");
+  await strata.drafts.save("loan", { definition: example("loan-v2.yaml"), revision });
+  await strata.drafts.publish("loan", { description: "stricter limit" });
+  adminToken = (await strata.tokens.create({ role: "admin", name: "console" })).token;
+  viewerToken = (await strata.tokens.create({ role: "viewer", name: "look" })).token;
+  app = await createApp({ services: strata.serviceLayer, rateLimit: 0, consoleDir });
+  base = await app.listen({ host: "127.0.0.1", port: await freePort() });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (!haveBrowser) return;
+  await browser?.close();
+  await app?.close();
+  await strata?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh tab that records the page's errors (a CSP refusal or a crash shows there). */
+async function openPage(): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    // A refused API call (401, 403) is logged by the browser itself; the page shows it.
+    if (message.type() === "error" && !/status of 40[13]/.test(message.text())) {
+      errors.push(message.text());
+    }
+  });
+  return { page, errors };
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+}
+
+/** The row of version `name` (`v1`, `draft`) in the Versions card. */
+const versionRow = (page: Page, name: string) => page.locator(`tr[data-version="${name}"]`);
+
+describe.skipIf(!haveBrowser)("the web console", () => {
+  it("is served at /console/, with / leading there and built files cached for good", async () => {
+    const root = await fetch(`${base}/`, { redirect: "manual" });
+    expect(root.status).toBe(302);
+    expect(root.headers.get("location")).toBe("/console/");
+    const index = await fetch(`${base}/console/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("cache-control")).toBe("no-cache");
+    expect(index.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const html = await index.text();
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${base}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    // The console's files are public; the API behind it is not.
+    expect((await fetch(`${base}/v1/workflows`)).status).toBe(401);
+  });
+
+  it("signs in, shows the versions and the graph, and rolls back, retires and deletes", async () => {
+    const { page, errors } = await openPage();
+    await page.goto(`${base}/console/`);
+    await page.getByLabel("API token").fill("tok_wrong.secret");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("unauthorized");
+
+    await signIn(page, adminToken);
+    const row = page.locator("table.workflows tbody tr");
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.textContent()).toContain("v2");
+    await page.getByRole("link", { name: "loan" }).click();
+
+    await versionRow(page, "v2").waitFor();
+    expect(await versionRow(page, "v2").textContent()).toMatch(/v2live.*published.*ann/);
+    expect(await versionRow(page, "v2").textContent()).toContain("stricter limit");
+    expect(await versionRow(page, "v1").textContent()).not.toContain("live");
+    // The live version's graph: one box for each node of loan-v2.yaml.
+    const nodes = Object.keys((example("loan-v2.yaml") as { nodes: object }).nodes);
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(nodes.length);
+    for (const node of nodes) {
+      expect(await page.locator(`.react-flow__node[data-id="${node}"]`).count()).toBe(1);
+    }
+
+    const dialogs: string[] = [];
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
+    await versionRow(page, "v1").getByRole("button", { name: "Rollback" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("v1 is live.");
+    expect((await strata.workflows.show("loan")).liveVersion).toBe(1);
+    await expect.poll(() => versionRow(page, "v1").textContent()).toContain("live");
+
+    await versionRow(page, "v2").getByRole("button", { name: "Retire" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Retired v2.");
+    await expect.poll(() => versionRow(page, "v2").textContent()).toContain("retired");
+    await versionRow(page, "v2").getByRole("button", { name: "Delete" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Deleted v2.");
+    await expect.poll(() => versionRow(page, "v2").count()).toBe(0);
+    expect(dialogs).toEqual([
+      "Make v1 live again at once?",
+      "Retire v2 of loan?",
+      "Delete v2 of loan?",
+    ]);
+    await expect(strata.versions.show("loan", 2)).rejects.toMatchObject({ code: "not_found" });
+
+    // Use as draft, then view the draft's graph.
+    await versionRow(page, "v1").getByRole("button", { name: "Use as draft" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Opened a draft from v1.");
+    await versionRow(page, "draft").getByRole("link", { name: "View" }).click();
+    await page.getByRole("heading", { name: "Draft graph" }).waitFor();
+    expect(page.url()).toBe(`${base}/console/#/workflows/loan/versions/draft`);
+    expect((await strata.drafts.show("loan")).baseVersion).toBe(1);
+
+    // A refusal the server gives is shown with its code, and nothing changes.
+    await versionRow(page, "v1").getByRole("button", { name: "Retire" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("version_live");
+    expect(errors).toEqual([]);
+  });
+
+  it("shows what a role may not do, and the audit log with its verified chain", async () => {
+    const { page, errors } = await openPage();
+    await signIn(page, viewerToken);
+    await page.goto(`${base}/console/#/workflows/loan`);
+    await versionRow(page, "v1").getByRole("button", { name: "Use as draft" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("forbidden");
+    expect((await strata.drafts.show("loan")).revision).toBe(1);
+
+    await page.getByRole("link", { name: "Audit log" }).click();
+    const events = await strata.audit.list({ limit: 1000 });
+    await expect.poll(() => page.locator("table.audit tbody tr").count()).toBe(events.items.length);
+    expect(await page.locator("table.audit").textContent()).toContain("version.deleted");
+    await page.getByRole("button", { name: "Verify the chain" }).click();
+    await expect
+      .poll(() => page.getByRole("status").textContent())
+      .toBe(`Intact: ${events.items.length} events, head #${events.items.length}.`);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("API token").waitFor();
+    expect(errors).toEqual([]);
+  });
+});
