@@ -4,36 +4,30 @@
  * workflows, shows a workflow's versions and graph, rolls back, retires and deletes a version,
  * opens a draft from a version and shows its graph, shows a role's refusal, and reads and
  * verifies the audit log.
- *
- * Chromium comes from the machine (`apt-get install -y chromium`; CI installs it). Without it
- * the suite is skipped with a notice, unless `STRATA_REQUIRE_BROWSER=1` (CI) makes that a failure.
+ * (test/support/console-browser.ts says where Chromium comes from.)
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { chromium } from "playwright-core";
-import type { Browser, Page } from "playwright-core";
-import { build } from "vite";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.js";
 import { Strata, parseDefinitionText } from "../src/index.js";
+import {
+  buildConsole,
+  haveBrowser,
+  launchBrowser,
+  noticeSkipped,
+  openPage,
+  signIn,
+  versionRow,
+} from "./support/console-browser.js";
 import { freePort } from "./support/free-port.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-const CHROMIUM = process.env.STRATA_CHROMIUM ?? "/usr/bin/chromium";
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.STRATA_REQUIRE_BROWSER === "1") {
-  throw new Error(
-    `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set STRATA_CHROMIUM)`,
-  );
-}
-if (!haveBrowser) {
-  process.stderr.write(
-    `test/console.test.ts: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium)\n`,
-  );
-}
+noticeSkipped("test/console.test.ts");
 
 const example = (name: string): unknown =>
   parseDefinitionText(readFileSync(join(REPO, "examples", name), "utf8"));
@@ -50,10 +44,7 @@ beforeAll(async () => {
   if (!haveBrowser) return;
   dir = mkdtempSync(join(tmpdir(), "strata-console-"));
   const consoleDir = join(dir, "console");
-  await build({
-    configFile: join(REPO, "console.vite.config.ts"),
-    build: { outDir: consoleDir, emptyOutDir: true },
-  });
+  await buildConsole(consoleDir);
   strata = await Strata.open({ database: join(dir, "strata.db"), actor: "ann" });
   await strata.workflows.create({ key: "loan", definition: example("loan.yaml") });
   await strata.drafts.publish("loan", { description: "first rules" });
@@ -65,19 +56,7 @@ beforeAll(async () => {
   viewerToken = (await strata.tokens.create({ role: "viewer", name: "look" })).token;
   app = await createApp({ services: strata.serviceLayer, rateLimit: 0, consoleDir });
   base = await app.listen({ host: "127.0.0.1", port: await freePort() });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
@@ -87,31 +66,6 @@ afterAll(async () => {
   await strata?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A fresh tab that records the page's errors (a CSP refusal or a crash shows there). */
-async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    // A refused API call (401, 403) is logged by the browser itself; the page shows it.
-    if (message.type() === "error" && !/status of 40[13]/.test(message.text())) {
-      errors.push(message.text());
-    }
-  });
-  return { page, errors };
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
-}
-
-/** The row of version `name` (`v1`, `draft`) in the Versions card. */
-const versionRow = (page: Page, name: string) => page.locator(`tr[data-version="${name}"]`);
 
 describe.skipIf(!haveBrowser)("the web console", () => {
   it("is served at /console/, with / leading there and built files cached for good", async () => {
@@ -133,13 +87,13 @@ describe.skipIf(!haveBrowser)("the web console", () => {
   });
 
   it("signs in, shows the versions and the graph, and rolls back, retires and deletes", async () => {
-    const { page, errors } = await openPage();
+    const { page, errors } = await openPage(browser);
     await page.goto(`${base}/console/`);
     await page.getByLabel("API token").fill("tok_wrong.secret");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("unauthorized");
 
-    await signIn(page, adminToken);
+    await signIn(page, base, adminToken);
     const row = page.locator("table.workflows tbody tr");
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.textContent()).toContain("v2");
@@ -194,8 +148,8 @@ describe.skipIf(!haveBrowser)("the web console", () => {
   });
 
   it("shows what a role may not do, and the audit log with its verified chain", async () => {
-    const { page, errors } = await openPage();
-    await signIn(page, viewerToken);
+    const { page, errors } = await openPage(browser);
+    await signIn(page, base, viewerToken);
     await page.goto(`${base}/console/#/workflows/loan`);
     await versionRow(page, "v1").getByRole("button", { name: "Use as draft" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("forbidden");

@@ -13,7 +13,10 @@ const COLUMN = 260;
 const ROW = 90;
 
 /** Flow nodes and edges for a definition (tolerating a half-written draft). */
-export function graphOf(definition: unknown): { nodes: Node[]; edges: Edge[] } {
+export function graphOf(
+  definition: unknown,
+  marks: Readonly<Record<string, string>> = {},
+): { nodes: Node[]; edges: Edge[] } {
   const { start, nodes: byId } = (definition ?? {}) as { start?: unknown; nodes?: unknown };
   const entries =
     byId !== null && typeof byId === "object"
@@ -35,7 +38,11 @@ export function graphOf(definition: unknown): { nodes: Node[]; edges: Edge[] } {
       sourcePosition: Position.Right,
       targetPosition: Position.Left,
       data: { label: `${id} · ${nodeTypeOf(node) ?? "?"}` },
-      className: `node-${nodeTypeOf(node) ?? "unknown"}${id === start ? " node-start" : ""}`,
+      className: [
+        `node-${nodeTypeOf(node) ?? "unknown"}`,
+        ...(id === start ? ["node-start"] : []),
+        ...(marks[id] === undefined ? [] : [`mark-${marks[id]}`]),
+      ].join(" "),
     };
   });
   const edges: Edge[] = entries.flatMap(([id, node]) =>
@@ -106,8 +113,18 @@ function edgeLabel(node: unknown, field: readonly (string | number)[]): string |
   return field[0] === "next" ? undefined : String(field[0]);
 }
 
-export function DefinitionGraph({ definition }: { definition: unknown }) {
-  const { nodes, edges } = graphOf(definition);
+/** What a graph shows: the definition, and optionally a mark per node id. */
+interface GraphProps {
+  definition: unknown;
+  /**
+   * A word per node id, drawn as the node's class `mark-<word>` (styles.css): `visited` for a
+   * run's trace, `added`, `changed` or `removed` for a diff, `current` for where a run stands.
+   */
+  marks?: Readonly<Record<string, string>>;
+}
+
+export function DefinitionGraph({ definition, marks }: GraphProps) {
+  const { nodes, edges } = graphOf(definition, marks);
   return (
     <div className="graph" data-testid="graph">
       <ReactFlow
