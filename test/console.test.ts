@@ -6,66 +6,48 @@
  * verifies the audit log.
  * (test/support/console-browser.ts says where Chromium comes from.)
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { FastifyInstance } from "fastify";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/api/app.js";
-import { Strata, parseDefinitionText } from "../src/index.js";
+import type { Strata } from "../src/index.js";
 import {
-  buildConsole,
+  exampleDefinition,
   haveBrowser,
-  launchBrowser,
   noticeSkipped,
   openPage,
   signIn,
   versionRow,
+  startConsoleServer,
 } from "./support/console-browser.js";
-import { freePort } from "./support/free-port.js";
+import type { ConsoleServer } from "./support/console-browser.js";
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
 noticeSkipped("test/console.test.ts");
 
-const example = (name: string): unknown =>
-  parseDefinitionText(readFileSync(join(REPO, "examples", name), "utf8"));
+const example = exampleDefinition;
 
-let dir: string;
 let strata: Strata;
-let app: FastifyInstance;
 let base: string;
 let adminToken: string;
 let viewerToken: string;
 let browser: Browser;
+let server: ConsoleServer | undefined;
 
 beforeAll(async () => {
   if (!haveBrowser) return;
-  dir = mkdtempSync(join(tmpdir(), "strata-console-"));
-  const consoleDir = join(dir, "console");
-  await buildConsole(consoleDir);
-  strata = await Strata.open({ database: join(dir, "strata.db"), actor: "ann" });
-  await strata.workflows.create({ key: "loan", definition: example("loan.yaml") });
-  await strata.drafts.publish("loan", { description: "first rules" });
-  await strata.drafts.open("loan");
-  const { revision } = await strata.drafts.show("loan");
-  await strata.drafts.save("loan", { definition: example("loan-v2.yaml"), revision });
-  await strata.drafts.publish("loan", { description: "stricter limit" });
-  adminToken = (await strata.tokens.create({ role: "admin", name: "console" })).token;
-  viewerToken = (await strata.tokens.create({ role: "viewer", name: "look" })).token;
-  app = await createApp({ services: strata.serviceLayer, rateLimit: 0, consoleDir });
-  base = await app.listen({ host: "127.0.0.1", port: await freePort() });
-  browser = await launchBrowser();
+  server = await startConsoleServer("ui", async (opened) => {
+    strata = opened;
+    await strata.workflows.create({ key: "loan", definition: example("loan.yaml") });
+    await strata.drafts.publish("loan", { description: "first rules" });
+    await strata.drafts.open("loan");
+    const { revision } = await strata.drafts.show("loan");
+    await strata.drafts.save("loan", { definition: example("loan-v2.yaml"), revision });
+    await strata.drafts.publish("loan", { description: "stricter limit" });
+    adminToken = (await strata.tokens.create({ role: "admin", name: "console" })).token;
+    viewerToken = (await strata.tokens.create({ role: "viewer", name: "look" })).token;
+  });
+  ({ base, browser } = server);
 }, 120_000);
 
-afterAll(async () => {
-  if (!haveBrowser) return;
-  await browser?.close();
-  await app?.close();
-  await strata?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
 
 describe.skipIf(!haveBrowser)("the web console", () => {
   it("is served at /console/, with / leading there and built files cached for good", async () => {

@@ -6,6 +6,13 @@
 import { useState } from "react";
 import { storeToken, storedToken } from "./api";
 import { AuditPage } from "./pages/AuditPage";
+import { BacktestPage } from "./pages/BacktestPage";
+import { BacktestsPage } from "./pages/BacktestsPage";
+import { DiffPage } from "./pages/DiffPage";
+import { DraftEditorPage } from "./pages/DraftEditorPage";
+import { RolloutPage } from "./pages/RolloutPage";
+import { RunPage } from "./pages/RunPage";
+import { RunsPage } from "./pages/RunsPage";
 import { SignIn } from "./pages/SignIn";
 import { WorkflowPage } from "./pages/WorkflowPage";
 import { WorkflowsPage } from "./pages/WorkflowsPage";
@@ -31,8 +38,17 @@ export function App() {
           Strata
         </a>
         <nav>
-          <a href={hrefOf({ page: "workflows" })} aria-current={route.page !== "audit"}>
+          <a
+            href={hrefOf({ page: "workflows" })}
+            aria-current={route.page !== "audit" && route.page !== "runs" && route.page !== "run"}
+          >
             Workflows
+          </a>
+          <a
+            href={hrefOf({ page: "runs", filters: {} })}
+            aria-current={route.page === "runs" || route.page === "run"}
+          >
+            Runs
           </a>
           <a href={hrefOf({ page: "audit" })} aria-current={route.page === "audit"}>
             Audit log
@@ -55,6 +71,15 @@ export function App() {
           <WorkflowPage key={route.key} workflowKey={route.key} selected={route.version} />
         )}
         {route.page === "audit" && <AuditPage />}
+        {route.page === "draft" && <DraftEditorPage key={route.key} workflowKey={route.key} />}
+        {route.page === "diff" && (
+          <DiffPage key={route.key} workflowKey={route.key} from={route.from} to={route.to} />
+        )}
+        {route.page === "rollout" && <RolloutPage key={route.key} workflowKey={route.key} />}
+        {route.page === "backtests" && <BacktestsPage key={route.key} workflowKey={route.key} />}
+        {route.page === "backtest" && <BacktestPage key={route.id} id={route.id} />}
+        {route.page === "runs" && <RunsPage filters={route.filters} />}
+        {route.page === "run" && <RunPage key={route.id} runId={route.id} replay={route.replay} />}
       </main>
     </div>
   );

@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The problem's `details`, when it has some (every validation problem, for example). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -34,8 +36,10 @@ export async function call<T>(
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
   body?: unknown,
+  /** Extra request headers, such as `If-Match` on a draft. */
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
+  const headers: Record<string, string> = { ...extraHeaders, accept: "application/json" };
   const token = storedToken();
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
@@ -53,7 +57,12 @@ export async function call<T>(
   const text = await response.text();
   const parsed: unknown = text === "" ? undefined : JSON.parse(text);
   if (!response.ok) {
-    const problem = (parsed ?? {}) as { code?: unknown; detail?: unknown; title?: unknown };
+    const problem = (parsed ?? {}) as {
+      code?: unknown;
+      detail?: unknown;
+      title?: unknown;
+      details?: unknown;
+    };
     throw new ApiError(
       response.status,
       typeof problem.code === "string" ? problem.code : `http_${response.status}`,
@@ -62,6 +71,7 @@ export async function call<T>(
         : typeof problem.title === "string"
           ? problem.title
           : `the server answered ${response.status}`,
+      problem.details,
     );
   }
   return parsed as T;

@@ -3,20 +3,46 @@
  * page for all of them and a reload or a shared link lands on the same view.
  */
 import { useEffect, useState } from "react";
+import { parseRunsRoute, runsHref } from "./runs-route";
+import type { RunsRoute } from "./runs-route";
 
 /** The version a workflow page shows: a number, the draft, or (null) the live one. */
 export type VersionChoice = number | "draft" | null;
+
+/** One side of a diff: a version number or the draft (null: the page picks one). */
+export type DiffChoice = number | "draft" | null;
 
 /** A page of the console and its parameters. */
 export type Route =
   | { page: "workflows" }
   | { page: "workflow"; key: string; version: VersionChoice }
-  | { page: "audit" };
+  | { page: "draft"; key: string }
+  | { page: "diff"; key: string; from: DiffChoice; to: DiffChoice }
+  | { page: "rollout"; key: string }
+  | { page: "backtests"; key: string }
+  | { page: "backtest"; id: string }
+  | { page: "audit" }
+  | RunsRoute;
 
 /** Reads a route from a hash; anything unknown is the workflows list. */
 export function parseRoute(hash: string): Route {
+  const runs = parseRunsRoute(hash);
+  if (runs !== null) return runs;
   const parts = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   if (parts[0] === "audit") return { page: "audit" };
+  if (parts[0] === "backtests" && parts[1] !== undefined && parts[1] !== "") {
+    return { page: "backtest", id: parts[1] };
+  }
+  if (parts[0] === "workflows" && parts[1] !== undefined && parts[1] !== "") {
+    if (parts[2] === "rollout") return { page: "rollout", key: parts[1] };
+    if (parts[2] === "backtests") return { page: "backtests", key: parts[1] };
+  }
+  if (parts[0] === "workflows" && parts[1] !== undefined && parts[1] !== "") {
+    if (parts[2] === "draft") return { page: "draft", key: parts[1] };
+    if (parts[2] === "diff") {
+      return { page: "diff", key: parts[1], from: diffChoice(parts[3]), to: diffChoice(parts[4]) };
+    }
+  }
   if (parts[0] === "workflows" && parts[1] !== undefined && parts[1] !== "") {
     const chosen = parts[2] === "versions" ? parts[3] : undefined;
     const number = Number(chosen);
@@ -28,10 +54,27 @@ export function parseRoute(hash: string): Route {
 
 /** The hash that shows `route`. */
 export function hrefOf(route: Route): string {
+  if (route.page === "runs" || route.page === "run") return runsHref(route);
   if (route.page === "audit") return "#/audit";
   if (route.page === "workflows") return "#/workflows";
+  if (route.page === "backtest") return `#/backtests/${encodeURIComponent(route.id)}`;
+  if (route.page === "rollout") return `#/workflows/${encodeURIComponent(route.key)}/rollout`;
+  if (route.page === "backtests") return `#/workflows/${encodeURIComponent(route.key)}/backtests`;
+  if (route.page === "draft") return `#/workflows/${encodeURIComponent(route.key)}/draft`;
+  if (route.page === "diff") {
+    const sides =
+      route.from === null && route.to === null ? "" : `/${route.from ?? ""}/${route.to ?? ""}`;
+    return `#/workflows/${encodeURIComponent(route.key)}/diff${sides}`;
+  }
   const base = `#/workflows/${encodeURIComponent(route.key)}`;
   return route.version === null ? base : `${base}/versions/${route.version}`;
+}
+
+/** A diff side from the hash: `draft`, a version number, or null for anything else. */
+function diffChoice(text: string | undefined): DiffChoice {
+  if (text === "draft") return "draft";
+  const number = Number(text);
+  return text !== undefined && /^[1-9][0-9]*$/.test(text) ? number : null;
 }
 
 /** The current route, following hash changes. */

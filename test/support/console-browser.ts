@@ -6,12 +6,17 @@
  * {@link haveBrowser} is false and the suites skip with a notice, unless
  * `STRATA_REQUIRE_BROWSER=1` (CI) makes that a failure.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
 import { chromium } from "playwright-core";
 import type { Browser, Locator, Page } from "playwright-core";
 import { build } from "vite";
+import { createApp } from "../../src/api/app.js";
+import { Strata, parseDefinitionText } from "../../src/index.js";
+import { freePort } from "./free-port.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? "/usr/bin/chromium";
@@ -83,3 +88,56 @@ export async function signIn(page: Page, base: string, token: string): Promise<v
 /** The row of version `name` (`v1`, `draft`) in a workflow's Versions card. */
 export const versionRow = (page: Page, name: string): Locator =>
   page.locator(`tr[data-version="${name}"]`);
+
+/** A server with a freshly built console on a fresh SQLite file, and a browser to look at it. */
+export interface ConsoleServer {
+  strata: Strata;
+  /** The server's base URL, e.g. `http://127.0.0.1:41234`. */
+  base: string;
+  browser: Browser;
+  /** Closes the browser, the server and the database, and removes the files. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the console, opens a Strata on a new SQLite file (acting as `ann`), lets `prepare`
+ * fill it (workflows, versions, runs, tokens), then serves the app with the console on
+ * 127.0.0.1 and starts Chromium.
+ */
+export async function startConsoleServer(
+  name: string,
+  prepare: (strata: Strata) => Promise<void>,
+): Promise<ConsoleServer> {
+  const dir = mkdtempSync(join(tmpdir(), `strata-console-${name}-`));
+  const consoleDir = join(dir, "console");
+  await buildConsole(consoleDir);
+  const strata = await Strata.open({ database: join(dir, "strata.db"), actor: "ann" });
+  let app: FastifyInstance | undefined;
+  let browser: Browser | undefined;
+  const close = async (): Promise<void> => {
+    await browser?.close();
+    await app?.close();
+    await strata.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await prepare(strata);
+    app = await createApp({ services: strata.serviceLayer, rateLimit: 0, consoleDir });
+    const base = await app.listen({ host: "127.0.0.1", port: await freePort() });
+    browser = await launchBrowser();
+    return { strata, base, browser, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** An example definition of examples/ (`loan.yaml`, `loan-v2.yaml`), parsed. */
+export function exampleDefinition(name: string): Record<string, unknown> {
+  return parseDefinitionText(exampleText(name)) as Record<string, unknown>;
+}
+
+/** An example definition's text. */
+export function exampleText(name: string): string {
+  return readFileSync(join(REPO, "examples", name), "utf8");
+}

@@ -131,6 +131,7 @@ export function DefinitionGraph({ definition, marks }: GraphProps) {
         nodes={nodes}
         edges={edges}
         fitView
+        minZoom={0.2}
         nodesConnectable={false}
         nodesDraggable={false}
         proOptions={{ hideAttribution: true }}

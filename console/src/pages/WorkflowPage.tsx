@@ -3,7 +3,6 @@
  * selected version's graph. Every action goes through the API as the signed-in token, so a
  * role that may not do something gets the server's refusal (`forbidden`) shown in place.
  */
-import { useState } from "react";
 import type { Draft, RunCounts, Version, VersionImpact, Workflow } from "../../../src/core/model";
 import { ApiError, call, segment } from "../api";
 import { DefinitionGraph } from "../components/DefinitionGraph";
@@ -11,6 +10,7 @@ import { ErrorNote } from "../components/ErrorNote";
 import { When } from "../components/When";
 import { hrefOf } from "../route";
 import type { VersionChoice } from "../route";
+import { useAction } from "../use-action";
 import { useApi } from "../use-api";
 
 interface Props {
@@ -34,31 +34,7 @@ export function WorkflowPage({ workflowKey, selected }: Props) {
     ]);
     return { workflow, versions };
   });
-  const [actionError, setActionError] = useState<ApiError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  /** Runs one action, then reloads the page's data; a refusal is shown, not thrown. */
-  const act = (label: string, work: () => Promise<string | null>): void => {
-    setBusy(true);
-    setActionError(null);
-    setNotice(null);
-    work().then(
-      (done) => {
-        setBusy(false);
-        if (done !== null) setNotice(done);
-        reload();
-      },
-      (thrown: unknown) => {
-        setBusy(false);
-        setActionError(
-          thrown instanceof ApiError
-            ? thrown
-            : new ApiError(0, "internal", `${label}: ${String(thrown)}`),
-        );
-      },
-    );
-  };
+  const { busy, error: actionError, notice, run: act } = useAction(reload);
 
   /** A button that runs one action of the Versions card (`danger`: one that deletes). */
   const action = (label: string, work: () => Promise<string | null>, danger = false) => (
@@ -121,6 +97,12 @@ export function WorkflowPage({ workflowKey, selected }: Props) {
         {workflow.name} · live {workflow.liveVersion === null ? "—" : `v${workflow.liveVersion}`} ·
         LATEST {workflow.latestVersion === null ? "—" : `v${workflow.latestVersion}`} · policy{" "}
         {workflow.policy.compatibility}
+        {" · "}
+        <a href={hrefOf({ page: "runs", filters: { workflow: workflow.key } })}>Runs</a>
+        {" · "}
+        <a href={hrefOf({ page: "rollout", key: workflow.key })}>Rollout</a>
+        {" · "}
+        <a href={hrefOf({ page: "backtests", key: workflow.key })}>Backtests</a>
       </p>
       <ErrorNote error={error} />
       <div className="card">
@@ -194,6 +176,28 @@ export function WorkflowPage({ workflowKey, selected }: Props) {
                       className="button"
                     >
                       View
+                    </a>
+                    {number === null && (
+                      <a href={hrefOf({ page: "draft", key: workflow.key })} className="button">
+                        Edit
+                      </a>
+                    )}
+                    <a
+                      href={hrefOf({
+                        page: "diff",
+                        key: workflow.key,
+                        // Against the live version; the live one against the version before it.
+                        from: number === workflow.liveVersion ? null : workflow.liveVersion,
+                        to: number ?? "draft",
+                      })}
+                      className="button"
+                      title={
+                        number === workflow.liveVersion
+                          ? `What ${name} changed against the version before it`
+                          : `What ${name} changes against the live version`
+                      }
+                    >
+                      Diff
                     </a>
                     {number !== null &&
                       action("Use as draft", async () => {
