@@ -9,7 +9,7 @@
  */
 import { StrataError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
-import type { BacktestReport } from "../core/replay/backtest-report.js";
+import type { Backtest, BacktestReport } from "../core/replay/backtest-report.js";
 import { parseInterval } from "../core/routing/interval.js";
 import { runBacktestJob } from "../engine/backtest-pool.js";
 import type { StoredRun } from "../engine/backtest-pool.js";
@@ -21,6 +21,7 @@ import type { ReplayService } from "./replay-service.js";
 import type { Page } from "./workflow-service.js";
 import { requireWorkflow, workflowFilter } from "./workflow-service.js";
 
+export type { Backtest };
 /** The most runs one backtest replays. */
 export const MAX_BACKTEST_RUNS = 1_000_000;
 const DEFAULT_LIMIT = 10_000;
@@ -42,30 +43,6 @@ export interface CreateBacktestInput {
   adapter?: string;
   /** Task results or signal payloads by node, for effects the original runs never had. */
   mocks?: Record<string, unknown>;
-}
-
-/** A backtest job, with its progress and, once done, its report. */
-export interface Backtest {
-  id: string;
-  workflowId: string;
-  target: number | "draft";
-  sourceVersion: number | null;
-  since: string | null;
-  /** Runs that started after this (the job's creation) are not part of it. */
-  until: string;
-  limit: number;
-  adapter: string | null;
-  status: "queued" | "running" | "completed" | "failed" | "cancelled";
-  cancelRequested: boolean;
-  /** Runs the job covers (known once it starts), and how many are done. */
-  total: number | null;
-  done: number;
-  report: BacktestReport | null;
-  error: string | null;
-  createdAt: string;
-  createdBy: string;
-  startedAt: string | null;
-  finishedAt: string | null;
 }
 
 type BacktestRow = Selectable<BacktestsTable>;

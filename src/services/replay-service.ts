@@ -13,7 +13,8 @@ import { jsonataMessage } from "../core/interpreter/expressions.js";
 import { toJsonValue } from "../core/interpreter/json-value.js";
 import type { Definition } from "../core/definition/definition.js";
 import { compareRuns, pathOf, replayRun } from "../core/replay/replay-run.js";
-import type { RecordedRun, ReplayComparison, ReplayedRun } from "../core/replay/replay-run.js";
+import type { RecordedRun } from "../core/replay/replay-run.js";
+import type { ReplayReport } from "../core/replay/replay-types.js";
 import type { Executor } from "../engine/executor.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
@@ -24,6 +25,7 @@ import type { CallContext, ServiceDeps } from "./deps.js";
 import type { VersionSelector } from "./run-service.js";
 import { lockWorkflow, requireWorkflow } from "./workflow-service.js";
 
+export type { ReplayReport };
 /** What a replay takes. */
 export interface ReplayRequest {
   /** The past run, of this workflow. */
@@ -34,25 +36,6 @@ export interface ReplayRequest {
   adapter?: string;
   /** Task results (or signal payloads) by node, for effects the original never had. */
   mocks?: Record<string, unknown>;
-}
-
-/** A replay's answer: both runs side by side. */
-export interface ReplayReport {
-  runId: string;
-  workflowId: string;
-  original: {
-    versionNumber: number | null;
-    status: string;
-    output: unknown;
-    path: string[];
-  };
-  target: { selector: string; versionNumber: number | null };
-  /** The input the target got (the original's, or what the adapter made of it). */
-  input: unknown;
-  /** Which adapter made the input fit: none, the one given, or one registered for the pair. */
-  adapter: "none" | "given" | "registered";
-  replay: Omit<ReplayedRun, "trace"> & { path: string[]; trace: ReplayedRun["trace"] };
-  comparison: ReplayComparison;
 }
 
 /** An adapter registered for a pair of versions. */

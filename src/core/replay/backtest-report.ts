@@ -3,7 +3,7 @@
  * workers merge into one, and every list is sorted, so the same runs against the same target
  * always give the same report, whatever the order the workers finished in.
  */
-import type { ReplayComparison, ReplayedRun } from "./replay-run.js";
+import type { ReplayComparison, ReplayedRun } from "./replay-types.js";
 
 /** How an output field moved, counted: `decision: "approve" → "reject"` × 41. */
 export interface OutputMove {
@@ -11,6 +11,30 @@ export interface OutputMove {
   before: unknown;
   after: unknown;
   count: number;
+}
+
+/** A backtest job, with its progress and, once done, its report. */
+export interface Backtest {
+  id: string;
+  workflowId: string;
+  target: number | "draft";
+  sourceVersion: number | null;
+  since: string | null;
+  /** Runs that started after this (the job's creation) are not part of it. */
+  until: string;
+  limit: number;
+  adapter: string | null;
+  status: "queued" | "running" | "completed" | "failed" | "cancelled";
+  cancelRequested: boolean;
+  /** Runs the job covers (known once it starts), and how many are done. */
+  total: number | null;
+  done: number;
+  report: BacktestReport | null;
+  error: string | null;
+  createdAt: string;
+  createdBy: string;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 /** The report. */

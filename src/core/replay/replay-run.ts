@@ -12,15 +12,28 @@
  * that routed differently, and how the output moved.
  */
 import { canonicalJson } from "../definition/canonical.js";
-import type { FieldChange } from "../definition/json-equal.js";
 import { jsonChanges, jsonEqual } from "../definition/json-equal.js";
 import type { RunKind } from "../model.js";
 import type { CompiledDefinition } from "../interpreter/compile-definition.js";
 import { advance, initialSnapshot } from "../interpreter/interpreter.js";
 import type { RunEvent } from "../interpreter/run-event.js";
-import type { RunFailure, RunSnapshot } from "../interpreter/run-snapshot.js";
+import type { RunSnapshot } from "../interpreter/run-snapshot.js";
 import type { TraceEntry } from "../interpreter/trace-entry.js";
+import type {
+  ReplayComparison,
+  ReplayedRun,
+  ResolvedEffect,
+  SwitchChange,
+  UnresolvedNode,
+} from "./replay-types.js";
 
+export type {
+  ReplayComparison,
+  ReplayedRun,
+  ResolvedEffect,
+  SwitchChange,
+  UnresolvedNode,
+} from "./replay-types.js";
 /** What replay needs of the original run. */
 export interface RecordedRun {
   id: string;
@@ -42,57 +55,6 @@ export interface ReplayTarget {
 
 /** Task results (or a wait's signal payload) the caller supplies, by node id. */
 export type ReplayMocks = Readonly<Record<string, unknown>>;
-
-/** A node replay could not get past. */
-export interface UnresolvedNode {
-  node: string;
-  kind: "task" | "wait";
-  /** For a task: the input it was called with (no original call had that input). */
-  input?: unknown;
-  reason: string;
-}
-
-/** Where a replayed outcome came from, per effect. */
-export interface ResolvedEffect {
-  node: string;
-  kind: "task" | "wait";
-  source: "original" | "mock";
-}
-
-/** The replayed run. */
-export interface ReplayedRun {
-  /** `unresolved` when an effect had no recorded outcome and no mock. */
-  status: "completed" | "failed" | "waiting" | "running" | "unresolved";
-  output: unknown;
-  failure: RunFailure | null;
-  trace: TraceEntry[];
-  unresolved: UnresolvedNode | null;
-  effects: ResolvedEffect[];
-}
-
-/** A switch that routed differently. */
-export interface SwitchChange {
-  node: string;
-  /** Which visit of the node (1 for the first). */
-  visit: number;
-  original: { caseIndex: number | null; branch: string | null } | null;
-  replay: { caseIndex: number | null; branch: string | null } | null;
-}
-
-/** Both runs side by side. */
-export interface ReplayComparison {
-  /** True when status or output differ. */
-  changed: boolean;
-  /** The nodes each run entered, in order. */
-  originalPath: string[];
-  replayPath: string[];
-  /** The first step where the paths differ (null when they do not). */
-  divergence: { step: number; original: string | null; replay: string | null } | null;
-  switches: SwitchChange[];
-  /** How the output moved, leaf by leaf (`decision`, `score`…). */
-  outputChanges: FieldChange[];
-  statusChange: { original: string; replay: string } | null;
-}
 
 /** The outcomes the original run recorded, consumed in order by replay. */
 interface Recording {
