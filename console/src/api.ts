@@ -23,6 +23,7 @@ export function storedToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** Keeps `token` for this tab, or (null) forgets it: signing out. */
 export function storeToken(token: string | null): void {
   if (token === null) sessionStorage.removeItem(TOKEN_KEY);
   else sessionStorage.setItem(TOKEN_KEY, token);
@@ -55,7 +56,17 @@ export async function call<T>(
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();
-  const parsed: unknown = text === "" ? undefined : JSON.parse(text);
+  let parsed: unknown;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    // Not the API's JSON: a proxy's HTML error page, say. Say what came rather than a SyntaxError.
+    throw new ApiError(
+      response.status,
+      "not_json",
+      `the server answered ${response.status}, not JSON`,
+    );
+  }
   if (!response.ok) {
     const problem = (parsed ?? {}) as {
       code?: unknown;

@@ -24,32 +24,27 @@ export type Route =
   | { page: "audit" }
   | RunsRoute;
 
-/** Reads a route from a hash; anything unknown is the workflows list. */
+/** Reads a route from a hash; anything unknown (or not percent-decodable) is the workflows list. */
 export function parseRoute(hash: string): Route {
   const runs = parseRunsRoute(hash);
   if (runs !== null) return runs;
-  const parts = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
-  if (parts[0] === "audit") return { page: "audit" };
-  if (parts[0] === "backtests" && parts[1] !== undefined && parts[1] !== "") {
-    return { page: "backtest", id: parts[1] };
+  let parts: string[];
+  try {
+    parts = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  } catch {
+    // A malformed escape (`#/workflows/%E0`) would throw URIError on every render.
+    return { page: "workflows" };
   }
-  if (parts[0] === "workflows" && parts[1] !== undefined && parts[1] !== "") {
-    if (parts[2] === "rollout") return { page: "rollout", key: parts[1] };
-    if (parts[2] === "backtests") return { page: "backtests", key: parts[1] };
-  }
-  if (parts[0] === "workflows" && parts[1] !== undefined && parts[1] !== "") {
-    if (parts[2] === "draft") return { page: "draft", key: parts[1] };
-    if (parts[2] === "diff") {
-      return { page: "diff", key: parts[1], from: diffChoice(parts[3]), to: diffChoice(parts[4]) };
-    }
-  }
-  if (parts[0] === "workflows" && parts[1] !== undefined && parts[1] !== "") {
-    const chosen = parts[2] === "versions" ? parts[3] : undefined;
-    const number = Number(chosen);
-    const version = chosen === "draft" ? "draft" : Number.isInteger(number) ? number : null;
-    return { page: "workflow", key: parts[1], version };
-  }
-  return { page: "workflows" };
+  const [first, key, view] = parts;
+  if (first === "audit") return { page: "audit" };
+  if (first === "backtests" && key !== undefined && key !== "")
+    return { page: "backtest", id: key };
+  if (first !== "workflows" || key === undefined || key === "") return { page: "workflows" };
+  if (view === "rollout") return { page: "rollout", key };
+  if (view === "backtests") return { page: "backtests", key };
+  if (view === "draft") return { page: "draft", key };
+  if (view === "diff") return { page: "diff", key, from: sideOf(parts[3]), to: sideOf(parts[4]) };
+  return { page: "workflow", key, version: view === "versions" ? sideOf(parts[3]) : null };
 }
 
 /** The hash that shows `route`. */
@@ -70,11 +65,10 @@ export function hrefOf(route: Route): string {
   return route.version === null ? base : `${base}/versions/${route.version}`;
 }
 
-/** A diff side from the hash: `draft`, a version number, or null for anything else. */
-function diffChoice(text: string | undefined): DiffChoice {
+/** A version from the hash: `draft`, a version number, or null for anything else. */
+function sideOf(text: string | undefined): number | "draft" | null {
   if (text === "draft") return "draft";
-  const number = Number(text);
-  return text !== undefined && /^[1-9][0-9]*$/.test(text) ? number : null;
+  return text !== undefined && /^[1-9][0-9]*$/.test(text) ? Number(text) : null;
 }
 
 /** The current route, following hash changes. */

@@ -3,8 +3,9 @@
  * decisions and statuses that would change, how outputs move, where paths first diverge, what
  * could not be replayed, and a sample of the runs that would change. Values are shown as text.
  */
-import { targetName } from "../backtests";
 import type { Backtest, BacktestReport } from "../backtests";
+import { hrefOf } from "../route";
+import { versionName } from "../version-name";
 
 interface Props {
   report: BacktestReport;
@@ -22,7 +23,7 @@ export function BacktestReportView({ report, partial, target }: Props) {
     report.total === 0 ? "" : `${Math.round((1000 * count) / report.total) / 10}%`;
   const counts: Array<[key: string, label: string, count: number]> = [
     ["total", "Runs replayed", report.total],
-    ["changed", `Would change on ${targetName(target)}`, report.changed],
+    ["changed", `Would change on ${versionName(target)}`, report.changed],
     ["unchanged", "Unchanged", report.unchanged],
     ["unresolved", "Unresolved (an effect with no recorded outcome)", report.unresolved],
     ["schemaDrift", "Schema drift (input does not fit)", report.schemaDrift],
@@ -151,13 +152,14 @@ export function BacktestReportView({ report, partial, target }: Props) {
             {report.changedSamples.length < report.changed
               ? `The first ${report.changedSamples.length} of ${report.changed}. `
               : ""}
-            Replay one to see both paths side by side:{" "}
-            <code>strata replay &lt;run&gt; --version {target}</code>
+            Each opens its run replayed through {versionName(target)}, both paths side by side.
           </p>
           <ul className="changed-runs">
             {report.changedSamples.map((runId) => (
               <li key={runId}>
-                <code>{runId}</code>
+                <a href={hrefOf({ page: "run", id: runId, replay: { version: target } })}>
+                  <code>{runId}</code>
+                </a>
               </li>
             ))}
           </ul>

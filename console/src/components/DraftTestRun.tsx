@@ -4,8 +4,10 @@
  * signal, a timer or a task) can be looked at again.
  */
 import { useState } from "react";
+import type { TraceEntry } from "../../../src/core/interpreter/trace-entry";
 import type { Run } from "../../../src/core/model";
 import { call, segment } from "../api";
+import { currentNodeOf, marksOf, pathOfTrace } from "../run-view";
 import { useAction } from "../use-action";
 import { ErrorNote } from "./ErrorNote";
 
@@ -69,7 +71,11 @@ export function DraftTestRun({ base, revision, dirty, run, onRun }: Props) {
           Run revision {revision}
         </button>
       </div>
-      {inputError !== null && <p className="error">{inputError}</p>}
+      {inputError !== null && (
+        <p className="error" role="alert">
+          {inputError}
+        </p>
+      )}
       <ErrorNote error={action.error} />
       {run !== null && (
         <RunOutcome run={run} revision={ranRevision} busy={action.busy} onRefresh={refresh} />
@@ -141,23 +147,15 @@ function RunOutcome({
 }
 
 /** The nodes a run's trace went through, in order, each once. */
-export function tracedNodes(run: Run): string[] {
-  const seen: string[] = [];
-  for (const entry of run.trace) {
-    const node = (entry as { node?: unknown } | null)?.node;
-    if (typeof node === "string" && !seen.includes(node)) seen.push(node);
-  }
-  return seen;
+function tracedNodes(run: Run): string[] {
+  return [...new Set(pathOfTrace(run.trace as TraceEntry[]))];
 }
 
-/** The graph's marks for a run: every node it went through, and where an open run stands. */
+/**
+ * The graph's marks for a run: every node it went through, and where an open run stands (the
+ * same reading as the run page's, from run-view.ts).
+ */
 export function runMarks(run: Run | null): Record<string, string> {
   if (run === null) return {};
-  const marks: Record<string, string> = {};
-  for (const node of tracedNodes(run)) marks[node] = "visited";
-  const last = (run.trace.at(-1) as { node?: unknown } | undefined)?.node;
-  if ((run.status === "running" || run.status === "waiting") && typeof last === "string") {
-    marks[last] = "current";
-  }
-  return marks;
+  return marksOf({ visited: pathOfTrace(run.trace as TraceEntry[]), current: currentNodeOf(run) });
 }

@@ -11,8 +11,9 @@ import { hrefOf } from "../route";
 import { parseReplayVersion } from "../runs-route";
 import type { ReplayChoice } from "../runs-route";
 import { useApi } from "../use-api";
+import { versionName } from "../version-name";
 import { ErrorNote } from "./ErrorNote";
-import { ReplaySideBySide, versionName } from "./ReplaySideBySide";
+import { ReplaySideBySide } from "./ReplaySideBySide";
 
 interface ReplayPanelProps {
   run: Run;

@@ -7,10 +7,7 @@ import type { Run } from "../../../src/core/model";
 import type { ReplayReport, SwitchDecision } from "../replay-report";
 import { briefJson, caseText, currentNodeOf, marksOf } from "../run-view";
 import { DefinitionGraph } from "./DefinitionGraph";
-
-/** `v2` or `draft`, as the page names a version. */
-export const versionName = (number: number | null): string =>
-  number === null ? "draft" : `v${number}`;
+import { versionName } from "../version-name";
 
 interface ComparisonProps {
   run: Run;

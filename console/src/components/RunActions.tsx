@@ -16,7 +16,15 @@ interface RunActionsProps {
 
 /** The actions card of a run: signal and cancel while in flight, with the API's answers. */
 export function RunActions({ run, onChanged }: RunActionsProps) {
-  const [signal, setSignal] = useState(run.waitingFor?.signal ?? "");
+  const awaited = run.waitingFor?.signal ?? "";
+  const [signal, setSignal] = useState(awaited);
+  // The run, loaded again, may wait for another signal now: the field follows it (React's
+  // "adjusting state when a prop changes"), else it would offer the one already sent.
+  const [awaitedBefore, setAwaitedBefore] = useState(awaited);
+  if (awaited !== awaitedBefore) {
+    setAwaitedBefore(awaited);
+    setSignal(awaited);
+  }
   const [payload, setPayload] = useState("{}");
   const [payloadError, setPayloadError] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);

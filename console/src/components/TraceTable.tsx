@@ -1,15 +1,7 @@
 /** A run's trace as a table: each step, its node and type, its time, and what it decided. */
 import type { TraceEntry } from "../../../src/core/interpreter/trace-entry";
 import { describeStep } from "../run-view";
-
-/** A step's time to the second (steps of one run are often within a minute), ISO on hover. */
-function StepTime({ at }: { at: string }) {
-  return (
-    <time dateTime={at} title={at}>
-      {new Date(at).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" })}
-    </time>
-  );
-}
+import { When } from "./When";
 
 interface TraceTableProps {
   trace: readonly TraceEntry[];
@@ -45,7 +37,7 @@ export function TraceTable({ trace, definition }: TraceTableProps) {
               )}
             </td>
             <td>
-              <StepTime at={entry.at} />
+              <When at={entry.at} seconds />
             </td>
             <td className="decided">{describeStep(entry, definition)}</td>
           </tr>

@@ -1,9 +1,10 @@
 /** The tenant's audit log, oldest first, and a check of its hash chain. */
 import { useState } from "react";
 import type { AuditEvent } from "../../../src/core/model";
-import { ApiError, allPages, call } from "../api";
+import { allPages, call } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
 import { When } from "../components/When";
+import { useAction } from "../use-action";
 import { useApi } from "../use-api";
 
 /** The fields of `GET /v1/audit/verify`'s answer the page shows (see src/core/audit-chain.ts). */
@@ -13,20 +14,19 @@ type ChainVerdict =
 export function AuditPage() {
   const { data: events, error } = useApi("audit", () => allPages<AuditEvent>("/v1/audit", 1000));
   const [verdict, setVerdict] = useState<ChainVerdict | null>(null);
-  const [verifyError, setVerifyError] = useState<ApiError | null>(null);
-  const verify = (): void => {
-    setVerifyError(null);
-    call<ChainVerdict>("GET", "/v1/audit/verify").then(setVerdict, (thrown: unknown) =>
-      setVerifyError(
-        thrown instanceof ApiError ? thrown : new ApiError(0, "internal", String(thrown)),
-      ),
-    );
-  };
+  const check = useAction();
+  const verify = (): void =>
+    check.run("Verify the chain", async () => {
+      // A verdict from an earlier check must not stand beside this one's refusal.
+      setVerdict(null);
+      setVerdict(await call<ChainVerdict>("GET", "/v1/audit/verify"));
+      return null;
+    });
   return (
     <section>
       <h1>Audit log</h1>
       <p>
-        <button type="button" onClick={verify}>
+        <button type="button" disabled={check.busy} onClick={verify}>
           Verify the chain
         </button>{" "}
         {verdict !== null &&
@@ -40,7 +40,8 @@ export function AuditPage() {
             </span>
           ))}
       </p>
-      <ErrorNote error={verifyError ?? error} />
+      <ErrorNote error={check.error} />
+      <ErrorNote error={error} />
       {events !== undefined && (
         <table className="audit">
           <thead>

@@ -4,10 +4,9 @@
  * cancel while it may still run, and, once done, its report: the counts and which runs'
  * decisions would change.
  */
-import { useEffect } from "react";
 import type { Workflow } from "../../../src/core/model";
 import { call, segment } from "../api";
-import { isUnderWay, targetName } from "../backtests";
+import { isUnderWay } from "../backtests";
 import type { Backtest } from "../backtests";
 import { BacktestReportView } from "../components/BacktestReportView";
 import { ErrorNote } from "../components/ErrorNote";
@@ -15,6 +14,8 @@ import { When } from "../components/When";
 import { hrefOf } from "../route";
 import { useAction } from "../use-action";
 import { useApi } from "../use-api";
+import { versionName } from "../version-name";
+import { usePoll } from "../use-poll";
 import "./backtest.css";
 
 /** How often the page looks at a job that may still change. */
@@ -22,7 +23,8 @@ const POLL_MS = 1_000;
 
 export function BacktestPage({ id }: { id: string }) {
   const path = `/v1/backtests/${segment(id)}`;
-  const { data: job, error, reload } = useApi(`backtest:${id}`, () => call<Backtest>("GET", path));
+  const loaded = useApi(`backtest:${id}`, () => call<Backtest>("GET", path));
+  const { data: job, error, reload } = loaded;
   const workflowId = job?.workflowId ?? null;
   // The job names its workflow by id; its key makes the links.
   const { data: workflow } = useApi(`backtest-workflow:${workflowId ?? ""}`, () =>
@@ -32,11 +34,7 @@ export function BacktestPage({ id }: { id: string }) {
   );
   const action = useAction(reload);
   const underWay = job !== undefined && isUnderWay(job);
-  useEffect(() => {
-    if (!underWay) return;
-    const timer = window.setInterval(reload, POLL_MS);
-    return () => window.clearInterval(timer);
-  }, [underWay, reload]);
+  usePoll(loaded, underWay, POLL_MS);
 
   if (job === undefined) {
     return (
@@ -83,7 +81,7 @@ export function BacktestPage({ id }: { id: string }) {
         <h2>Job</h2>
         <dl className="backtest-job">
           <dt>Target</dt>
-          <dd>{targetName(job.target)}</dd>
+          <dd>{versionName(job.target)}</dd>
           <dt>Baseline</dt>
           <dd>
             production runs of{" "}
@@ -112,7 +110,8 @@ export function BacktestPage({ id }: { id: string }) {
           </dd>
           <dt>Progress</dt>
           <dd data-testid="backtest-progress">
-            <progress value={job.done} max={job.total ?? undefined} /> {job.done}
+            <progress aria-label="Runs replayed" value={job.done} max={job.total ?? undefined} />{" "}
+            {job.done}
             {job.total === null ? "" : ` of ${job.total}`} runs replayed
             {job.cancelRequested && underWay && " · cancel requested"}
           </dd>

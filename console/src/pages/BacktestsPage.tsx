@@ -3,17 +3,19 @@
  * since when, how many) and the list of its jobs, newest first, followed while any runs.
  * Starting one is an editor's; a viewer gets the server's refusal shown in place.
  */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { Draft, Version, Workflow } from "../../../src/core/model";
 import { call, segment } from "../api";
 import type { Page } from "../api";
-import { isUnderWay, targetName } from "../backtests";
+import { isUnderWay } from "../backtests";
 import type { Backtest } from "../backtests";
 import { ErrorNote } from "../components/ErrorNote";
 import { When } from "../components/When";
 import { hrefOf } from "../route";
 import { useAction } from "../use-action";
 import { useApi } from "../use-api";
+import { versionName } from "../version-name";
+import { usePoll } from "../use-poll";
 import "./backtest.css";
 
 /** How often the list looks again while a job is queued or running. */
@@ -40,13 +42,7 @@ export function BacktestsPage({ workflowKey }: { workflowKey: string }) {
     ]);
     return { workflow, versions };
   });
-  const underWay = jobs.data?.items.some(isUnderWay) ?? false;
-  const reloadJobs = jobs.reload;
-  useEffect(() => {
-    if (!underWay) return;
-    const timer = window.setInterval(reloadJobs, POLL_MS);
-    return () => window.clearInterval(timer);
-  }, [underWay, reloadJobs]);
+  usePoll(jobs, jobs.data?.items.some(isUnderWay) ?? false, POLL_MS);
 
   return (
     <section className="backtest-page">
@@ -75,7 +71,7 @@ export function BacktestsPage({ workflowKey }: { workflowKey: string }) {
 
 /** The start form; a stored job opens its report page. */
 function StartBacktestForm({ base, workflow, versions }: StartData & { base: string }) {
-  const action = useAction(() => undefined);
+  const action = useAction();
   const hasDraft = versions.some((version) => version.number === null);
   const numbers = versions
     .flatMap((version) => (version.number === null ? [] : [version.number]))
@@ -193,7 +189,7 @@ function BacktestList({ jobs }: { jobs: Page<Backtest> }) {
               <td>
                 <span className={`badge ${job.status}`}>{job.status}</span>
               </td>
-              <td>{targetName(job.target)}</td>
+              <td>{versionName(job.target)}</td>
               <td>{job.sourceVersion === null ? "every version" : `v${job.sourceVersion}`}</td>
               <td>
                 <When at={job.since} />

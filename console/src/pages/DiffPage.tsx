@@ -13,6 +13,7 @@ import { ErrorNote } from "../components/ErrorNote";
 import { hrefOf } from "../route";
 import type { DiffChoice } from "../route";
 import { useApi } from "../use-api";
+import { versionName } from "../version-name";
 import "./diff.css";
 
 interface Props {
@@ -23,8 +24,6 @@ interface Props {
 }
 
 type Side = number | "draft";
-
-const labelOf = (side: Side): string => (side === "draft" ? "draft" : `v${side}`);
 
 /**
  * The two sides to compare. `to` defaults to the draft, else the live version, else the newest;
@@ -84,7 +83,7 @@ export function DiffPage({ workflowKey, from, to }: Props) {
   const workflowLink = (
     <a href={hrefOf({ page: "workflow", key: workflowKey, version: null })}>{workflowKey}</a>
   );
-  const title = pair === null ? "Diff" : `Diff ${labelOf(pair.from)} → ${labelOf(pair.to)}`;
+  const title = pair === null ? "Diff" : `Diff ${versionName(pair.from)} → ${versionName(pair.to)}`;
   if (versions.data === undefined || sides === null) {
     return (
       <section className="diff-page">
@@ -102,8 +101,8 @@ export function DiffPage({ workflowKey, from, to }: Props) {
   const current =
     shown !== null &&
     pair !== null &&
-    shown.from.label === labelOf(pair.from) &&
-    shown.to.label === labelOf(pair.to)
+    shown.from.label === versionName(pair.from) &&
+    shown.to.label === versionName(pair.to)
       ? shown
       : null;
   const marks = current === null ? null : marksOf(current);
@@ -132,11 +131,11 @@ export function DiffPage({ workflowKey, from, to }: Props) {
           </div>
           <div className="diff-graphs">
             <div className="card" data-testid="diff-from">
-              <h2>{labelOf(pair.from)}</h2>
+              <h2>{versionName(pair.from)}</h2>
               <DefinitionGraph definition={definitionOf(pair.from)} marks={marks.from} />
             </div>
             <div className="card" data-testid="diff-to">
-              <h2>{labelOf(pair.to)}</h2>
+              <h2>{versionName(pair.to)}</h2>
               <DefinitionGraph definition={definitionOf(pair.to)} marks={marks.to} />
             </div>
           </div>
@@ -168,7 +167,10 @@ function SidePicker({
     const notes = [version.live ? "live" : null, version.state === "retired" ? "retired" : null]
       .filter((note) => note !== null)
       .join(", ");
-    return { value: String(side), label: `${labelOf(side)}${notes === "" ? "" : ` (${notes})`}` };
+    return {
+      value: String(side),
+      label: `${versionName(side)}${notes === "" ? "" : ` (${notes})`}`,
+    };
   });
   const parse = (value: string): Side => (value === "draft" ? "draft" : Number(value));
   const go = (next: { from: Side | null; to: Side | null }): void => {

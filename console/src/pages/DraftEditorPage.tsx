@@ -29,8 +29,7 @@ interface DraftData {
 
 export function DraftEditorPage({ workflowKey }: { workflowKey: string }) {
   const base = `/v1/workflows/${segment(workflowKey)}`;
-  const [generation, setGeneration] = useState(0);
-  const { data, error } = useApi(`draft:${workflowKey}:${generation}`, async () => {
+  const { data, error, reload } = useApi(`draft:${workflowKey}`, async () => {
     const workflow = await call<Workflow>("GET", base);
     const draft =
       workflow.draftRevision === null ? null : await call<Draft>("GET", `${base}/draft`);
@@ -38,7 +37,6 @@ export function DraftEditorPage({ workflowKey }: { workflowKey: string }) {
   });
   const [notice, setNotice] = useState<string | null>(null);
   const open = useAction();
-  const reload = (): void => setGeneration((value) => value + 1);
 
   const workflowLink = (
     <a href={hrefOf({ page: "workflow", key: workflowKey, version: null })}>{workflowKey}</a>

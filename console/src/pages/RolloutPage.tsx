@@ -4,7 +4,7 @@
  * percentage, promote, abort, start a rollout, roll back) and its rollout history. Every change
  * is a publisher's; a role that may not make it gets the server's refusal shown in place.
  */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type {
   Draft,
   LiveRoute,
@@ -21,6 +21,8 @@ import { hrefOf } from "../route";
 import { useAction } from "../use-action";
 import type { ActionState } from "../use-action";
 import { useApi } from "../use-api";
+import { usePoll } from "../use-poll";
+import { versionOrNone } from "../version-name";
 import "./rollout.css";
 
 /** How often the panel looks again while a rollout runs (a schedule or guard may move it). */
@@ -35,7 +37,7 @@ interface PanelData {
 
 export function RolloutPage({ workflowKey }: { workflowKey: string }) {
   const base = `/v1/workflows/${segment(workflowKey)}`;
-  const { data, error, reload } = useApi(`rollout:${workflowKey}`, async (): Promise<PanelData> => {
+  const loaded = useApi(`rollout:${workflowKey}`, async (): Promise<PanelData> => {
     const [route, history, versions] = await Promise.all([
       call<LiveRoute>("GET", `${base}/route`),
       call<Rollout[]>("GET", `${base}/rollouts`),
@@ -43,14 +45,10 @@ export function RolloutPage({ workflowKey }: { workflowKey: string }) {
     ]);
     return { route, history, versions };
   });
+  const { data, error, reload } = loaded;
   const action = useAction(reload);
   const active = data?.route.rollout ?? null;
-  const rolling = active !== null;
-  useEffect(() => {
-    if (!rolling) return;
-    const timer = window.setInterval(reload, REFRESH_MS);
-    return () => window.clearInterval(timer);
-  }, [rolling, reload]);
+  usePoll(loaded, active !== null, REFRESH_MS);
 
   const workflowLink = (
     <a href={hrefOf({ page: "workflow", key: workflowKey, version: null })}>{workflowKey}</a>
@@ -68,8 +66,7 @@ export function RolloutPage({ workflowKey }: { workflowKey: string }) {
     <section className="rollout-page">
       <h1>Rollout of {workflowLink}</h1>
       <p className="subtitle" data-testid="live-route">
-        live {route.liveVersion === null ? "—" : `v${route.liveVersion}`} · LATEST{" "}
-        {route.latestVersion === null ? "—" : `v${route.latestVersion}`} ·{" "}
+        live {versionOrNone(route.liveVersion)} · LATEST {versionOrNone(route.latestVersion)} ·{" "}
         {active === null
           ? "no rollout in progress"
           : `v${active.candidateVersion} rolling out at ${active.percent}%`}{" "}
@@ -85,7 +82,10 @@ export function RolloutPage({ workflowKey }: { workflowKey: string }) {
           {action.notice}
         </p>
       )}
-      {active !== null && <ActiveRollout base={base} rollout={active} action={action} />}
+      {active !== null && (
+        // Keyed by rollout: a new one (a replace, a rollback) starts its forms afresh.
+        <ActiveRollout key={active.id} base={base} rollout={active} action={action} />
+      )}
       <div className="card start-rollout">
         <h2>Start a rollout</h2>
         <StartRolloutForm base={base} route={route} versions={versions} action={action} />

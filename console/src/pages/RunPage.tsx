@@ -19,6 +19,7 @@ import { hrefOf } from "../route";
 import { currentNodeOf, describeRoute, marksOf, pathOfTrace } from "../run-view";
 import type { ReplayChoice } from "../runs-route";
 import { useApi } from "../use-api";
+import { versionName } from "../version-name";
 import "./runs.css";
 
 interface Props {
@@ -80,7 +81,7 @@ export function RunPage({ runId, replay }: Props) {
             version: run.versionNumber ?? "draft",
           })}
         >
-          {run.versionNumber === null ? "draft" : `v${run.versionNumber}`}
+          {versionName(run.versionNumber)}
         </a>{" "}
         · {run.kind} · created <When at={run.createdAt} /> by {run.createdBy} ·{" "}
         <a href={hrefOf({ page: "runs", filters: { workflow: workflowRef } })}>

@@ -14,6 +14,7 @@ import { describeRoute } from "../run-view";
 import { RUN_STATUSES, runFiltersQuery } from "../runs-route";
 import type { RunFilters } from "../runs-route";
 import { useApi } from "../use-api";
+import { versionName } from "../version-name";
 import "./runs.css";
 
 /** Page sizes offered (the API's default is 50). */
@@ -218,7 +219,7 @@ function RunsTable({
                 </a>
               </td>
               <td>{workflowKeys.get(run.workflowId) ?? run.workflowId}</td>
-              <td>{run.versionNumber === null ? "draft" : `v${run.versionNumber}`}</td>
+              <td>{versionName(run.versionNumber)}</td>
               <td>{run.kind}</td>
               <td>
                 <span className={`badge ${run.status}`}>{run.status}</span>

@@ -12,6 +12,7 @@ import { hrefOf } from "../route";
 import type { VersionChoice } from "../route";
 import { useAction } from "../use-action";
 import { useApi } from "../use-api";
+import { versionName, versionOrNone } from "../version-name";
 
 interface Props {
   workflowKey: string;
@@ -94,9 +95,8 @@ export function WorkflowPage({ workflowKey, selected }: Props) {
         {workflow.key} <span className={`badge ${workflow.status}`}>{workflow.status}</span>
       </h1>
       <p className="subtitle">
-        {workflow.name} · live {workflow.liveVersion === null ? "—" : `v${workflow.liveVersion}`} ·
-        LATEST {workflow.latestVersion === null ? "—" : `v${workflow.latestVersion}`} · policy{" "}
-        {workflow.policy.compatibility}
+        {workflow.name} · live {versionOrNone(workflow.liveVersion)} · LATEST{" "}
+        {versionOrNone(workflow.latestVersion)} · policy {workflow.policy.compatibility}
         {" · "}
         <a href={hrefOf({ page: "runs", filters: { workflow: workflow.key } })}>Runs</a>
         {" · "}
@@ -130,7 +130,7 @@ export function WorkflowPage({ workflowKey, selected }: Props) {
           <tbody>
             {versions.map((version) => {
               const number = version.number;
-              const name = number === null ? "draft" : `v${number}`;
+              const name = versionName(number);
               return (
                 <tr
                   key={version.id}
@@ -245,7 +245,7 @@ export function WorkflowPage({ workflowKey, selected }: Props) {
       </div>
       {shown !== undefined && (
         <div className="card">
-          <h2>{shown.number === null ? "Draft" : `v${shown.number}`} graph</h2>
+          <h2>{shown.number === null ? "Draft" : versionName(shown.number)} graph</h2>
           <DefinitionGraph definition={shown.definition} />
           <details>
             <summary>Definition</summary>

@@ -4,6 +4,7 @@ import { ErrorNote } from "../components/ErrorNote";
 import { When } from "../components/When";
 import { hrefOf } from "../route";
 import { useApi } from "../use-api";
+import { versionOrNone } from "../version-name";
 
 /** Every workflow of the token's tenant, with its live version, LATEST and draft. */
 export function WorkflowsPage() {
@@ -43,8 +44,8 @@ export function WorkflowsPage() {
                 <td>
                   <span className={`badge ${workflow.status}`}>{workflow.status}</span>
                 </td>
-                <td>{workflow.liveVersion === null ? "—" : `v${workflow.liveVersion}`}</td>
-                <td>{workflow.latestVersion === null ? "—" : `v${workflow.latestVersion}`}</td>
+                <td>{versionOrNone(workflow.liveVersion)}</td>
+                <td>{versionOrNone(workflow.latestVersion)}</td>
                 <td>
                   {workflow.draftRevision === null ? "—" : `revision ${workflow.draftRevision}`}
                 </td>
