@@ -116,6 +116,12 @@ describe.skipIf(!haveBrowser)("the console's draft editor and diff view", () => 
     await page.getByTestId("stale").waitFor();
     expect(await page.getByTestId("stale").textContent()).toContain("Revision 3");
     expect((await strata.drafts.show("loan")).definition).toEqual(theirs);
+    // Undoing the edit does not make revision 3 the latest: still stale, Save still disabled.
+    await page.getByRole("button", { name: "Undo my changes" }).click();
+    expect(await definitionBox(page).inputValue()).not.toContain("Loan decision (mine)");
+    expect(await page.getByTestId("stale").count()).toBe(1);
+    await definitionBox(page).fill(v2.replace("name: Loan decision", "name: Loan decision (2)"));
+    expect(await page.getByRole("button", { name: "Save", exact: true }).isDisabled()).toBe(true);
     await page.getByRole("button", { name: "Reload the draft" }).click();
     await expect.poll(() => page.getByTestId("revision").textContent()).toBe("revision 4");
     expect(await definitionBox(page).inputValue()).toContain("Loan decision (theirs)");

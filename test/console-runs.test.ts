@@ -136,22 +136,36 @@ describe.skipIf(!haveBrowser)("the console's runs pages", () => {
     const waiting = await strata.runs.list({ status: "waiting" });
     expect(waiting.items).toHaveLength(3);
     await expect.poll(() => shownIds(page)).toEqual(waiting.items.map((run) => run.id));
-    await page.getByLabel("Version").fill("1");
+    const version = page.getByLabel("Version");
+    await version.fill("1");
+    await version.press("Enter");
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("validation_failed");
     await page.getByLabel("Workflow").selectOption("loan");
-    await page.getByLabel("Version").fill("1");
+    await expect.poll(() => page.url()).toBe(`${base}/console/#/runs?workflow=loan&status=waiting`);
+    // The version applies once entered (Enter, or leaving the field), not on each key: typing
+    // "12" neither lists version 1 first nor leaves a history entry per key.
+    const historyLength = (): Promise<number> => page.evaluate<number>("history.length");
+    const entries = await historyLength();
+    await version.pressSequentially("12");
+    expect(page.url()).toBe(`${base}/console/#/runs?workflow=loan&status=waiting`);
+    expect(await historyLength()).toBe(entries);
+    await version.fill("1");
+    await version.blur();
     await expect
       .poll(() => page.url())
       .toBe(`${base}/console/#/runs?workflow=loan&version=1&status=waiting`);
+    expect(await historyLength()).toBe(entries + 1);
     await expect.poll(() => shownIds(page)).toEqual(waiting.items.map((run) => run.id));
-    await page.getByLabel("Version").fill("2");
+    await version.fill("2");
+    await version.press("Enter");
     await expect
       .poll(() => page.locator("p.empty").textContent())
       .toBe("No runs match these filters.");
 
     // Test runs are shown when asked for (an admin may); the hash makes the link.
     await page.getByLabel("Status").selectOption("");
-    await page.getByLabel("Version").fill("");
+    await version.fill("");
+    await version.press("Enter");
     await page.getByLabel("Kind").selectOption("all");
     await expect.poll(() => page.url()).toBe(`${base}/console/#/runs?workflow=loan&kind=all`);
     const all = await strata.runs.list({ kind: "all", limit: 1000 });
@@ -260,6 +274,31 @@ describe.skipIf(!haveBrowser)("the console's runs pages", () => {
       "This run ran the draft; the graph shows that draft as it is now",
     );
     await expect.poll(() => marked(page, graph, "visited")).toEqual(["approve", "route", "score"]);
+    expect(errors).toEqual([]);
+  });
+
+  it("follows a running run by itself, and stops once it has ended", async () => {
+    const { page, errors } = await openPage(browser);
+    await signIn(page, base, adminToken);
+    // The run the last test signalled: running, at its task.
+    expect((await strata.runs.show(runs.toSignal.id)).status).toBe("running");
+    await page.goto(`${base}/console/#/runs/${runs.toSignal.id}`);
+    await expect.poll(() => page.getByTestId("run-status").textContent()).toMatch(/^running/);
+    const loads: string[] = [];
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname === `/v1/runs/${runs.toSignal.id}`) {
+        loads.push(request.url());
+      }
+    });
+    // Cancelled elsewhere: the page shows it within a poll (2 s), with no click.
+    await strata.runs.cancel(runs.toSignal.id);
+    await expect
+      .poll(() => page.getByTestId("run-status").textContent(), { timeout: 5_000 })
+      .toMatch(/^cancelled/);
+    // An ended run does not change: no more loads.
+    const seen = loads.length;
+    await page.waitForTimeout(2_500);
+    expect(loads).toHaveLength(seen);
     expect(errors).toEqual([]);
   });
 

@@ -92,6 +92,15 @@ describe.skipIf(!haveBrowser)("the web console", () => {
       expect(await page.locator(`.react-flow__node[data-id="${node}"]`).count()).toBe(1);
     }
 
+    // Cancelling a confirmation does nothing: no call, not even a reload of the page's data.
+    const requests: string[] = [];
+    page.on("request", (request) => requests.push(`${request.method()} ${request.url()}`));
+    page.once("dialog", (dialog) => void dialog.dismiss());
+    await versionRow(page, "v1").getByRole("button", { name: "Rollback" }).click();
+    await page.waitForTimeout(300);
+    expect(requests).toEqual([]);
+    expect(await page.getByRole("status").count()).toBe(0);
+
     const dialogs: string[] = [];
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
@@ -137,10 +146,25 @@ describe.skipIf(!haveBrowser)("the web console", () => {
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("forbidden");
     expect((await strata.drafts.show("loan")).revision).toBe(1);
 
+    // More events than a page holds: the log comes 100 at a time, oldest first, as the API lists it.
+    for (let index = 0; index < 100; index += 1) {
+      await strata.tokens.create({ role: "viewer", name: `filler ${index}` });
+    }
     await page.getByRole("link", { name: "Audit log" }).click();
     const events = await strata.audit.list({ limit: 1000 });
-    await expect.poll(() => page.locator("table.audit tbody tr").count()).toBe(events.items.length);
+    expect(events.items.length).toBeGreaterThan(100);
+    const firstPage = await strata.audit.list({ limit: 100 });
+    const seqs = page.locator("table.audit tbody tr td:first-child");
+    const seqsOf = (list: typeof events): string[] => list.items.map((event) => String(event.seq));
+    await expect.poll(() => seqs.allTextContents()).toEqual(seqsOf(firstPage));
+    expect(await page.locator(".audit-more").textContent()).toBe("100 events shown. More");
     expect(await page.locator("table.audit").textContent()).toContain("version.deleted");
+    await page.getByRole("button", { name: "More" }).click();
+    await expect.poll(() => seqs.allTextContents()).toEqual(seqsOf(events));
+    expect(await page.locator(".audit-more").textContent()).toBe(
+      `${events.items.length} events shown, no more. `,
+    );
+    expect(await page.getByRole("button", { name: "More" }).count()).toBe(0);
     await page.getByRole("button", { name: "Verify the chain" }).click();
     await expect
       .poll(() => page.getByRole("status").textContent())
@@ -148,6 +172,32 @@ describe.skipIf(!haveBrowser)("the web console", () => {
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("API token").waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it("signs the tab out when the API refuses its token (revoked), saying why", async () => {
+    const { page, errors } = await openPage(browser);
+    const created = await strata.tokens.create({ role: "viewer", name: "soon revoked" });
+    await signIn(page, base, created.token);
+    // Revoked once the page has its data, so that the next call (the navigation's) is refused.
+    await page.locator("table.workflows tbody tr").first().waitFor();
+    await strata.tokens.revoke(created.id);
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await expect
+      .poll(() => page.getByTestId("signed-out").textContent())
+      .toContain("refused this tab's token (revoked or expired)");
+    expect(await page.getByLabel("API token").count()).toBe(1);
+    expect(await page.evaluate<string | null>(`sessionStorage.getItem("strata.token")`)).toBeNull();
+    // A wrong token is refused on the sign-in page as before, without a second notice.
+    await page.getByLabel("API token").fill(created.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("unauthorized");
+    expect(await page.getByTestId("signed-out").count()).toBe(0);
+    // Signing in again lands back on the page the tab was on.
+    await page.getByLabel("API token").fill(viewerToken);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Audit log" }).waitFor();
+    expect(page.url()).toBe(`${base}/console/#/audit`);
     expect(errors).toEqual([]);
   });
 });

@@ -3,8 +3,8 @@
  * versions with their actions and graphs, and the audit log. Everything goes through the REST
  * API with the token, so the console can do exactly what the token's role allows.
  */
-import { useState } from "react";
-import { storeToken, storedToken } from "./api";
+import { useEffect, useState } from "react";
+import { onTokenRefused, storeToken, storedToken } from "./api";
 import { AuditPage } from "./pages/AuditPage";
 import { BacktestPage } from "./pages/BacktestPage";
 import { BacktestsPage } from "./pages/BacktestsPage";
@@ -20,12 +20,27 @@ import { hrefOf, useRoute } from "./route";
 
 export function App() {
   const [token, setToken] = useState(storedToken);
+  /** Why the tab was signed out by the API (null: it was not, or the user signed out). */
+  const [signedOut, setSignedOut] = useState<string | null>(null);
   const route = useRoute();
+  // A 401 from any call means the token no longer works (revoked, expired): sign the tab out.
+  useEffect(
+    () =>
+      onTokenRefused(() => {
+        setToken(null);
+        setSignedOut(
+          "The server refused this tab's token (revoked or expired): sign in again with a valid one.",
+        );
+      }),
+    [],
+  );
   if (token === null) {
     return (
       <SignIn
+        notice={signedOut}
         onSignedIn={(value) => {
           storeToken(value);
+          setSignedOut(null);
           setToken(value);
         }}
       />

@@ -29,10 +29,31 @@ export function storeToken(token: string | null): void {
   else sessionStorage.setItem(TOKEN_KEY, token);
 }
 
+/** What the console does when the API refuses the tab's token: a listener of {@link call}. */
+type RefusedListener = () => void;
+const refusedListeners = new Set<RefusedListener>();
+
+/**
+ * Calls `listener` whenever the API answers 401 to the tab's stored token (revoked, expired or
+ * deleted): by then the token is forgotten, and the console shows the sign-in page. Returns a
+ * function that stops the calls.
+ */
+export function onTokenRefused(listener: RefusedListener): () => void {
+  refusedListeners.add(listener);
+  return () => {
+    refusedListeners.delete(listener);
+  };
+}
+
 /** Percent-encodes one path segment (a workflow key may hold `.`). */
 export const segment = (value: string | number): string => encodeURIComponent(String(value));
 
-/** Calls the API as the stored token; resolves to the parsed JSON body (undefined for 204). */
+/**
+ * Calls the API as the stored token (unless `extraHeaders` names an `authorization` of its
+ * own, as signing in does); resolves to the parsed JSON body (undefined for 204). A 401 to the
+ * stored token signs the tab out: the token is forgotten and {@link onTokenRefused}'s
+ * listeners are told, so that every page does not go on showing `unauthorized`.
+ */
 export async function call<T>(
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
@@ -41,7 +62,7 @@ export async function call<T>(
   extraHeaders: Readonly<Record<string, string>> = {},
 ): Promise<T> {
   const headers: Record<string, string> = { ...extraHeaders, accept: "application/json" };
-  const token = storedToken();
+  const token = headers.authorization === undefined ? storedToken() : null;
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   let response: Response;
@@ -53,6 +74,12 @@ export async function call<T>(
     });
   } catch (thrown) {
     throw new ApiError(0, "unreachable", `the server did not answer (${String(thrown)})`);
+  }
+  // Only while the refused token is still the tab's: a late answer to a token signed out of
+  // (and perhaps replaced by a new one since) must not sign the new one out.
+  if (response.status === 401 && token !== null && storedToken() === token) {
+    storeToken(null);
+    for (const listener of [...refusedListeners]) listener();
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();

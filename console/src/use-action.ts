@@ -12,9 +12,9 @@ export interface ActionState {
   error: ApiError | null;
   notice: string | null;
   /**
-   * Runs `work`, then reloads the page's data if the hook was given `reload`; the string it
-   * resolves to is shown as the notice (null: nothing to say, as when the user cancelled a
-   * confirmation).
+   * Runs `work`; the string it resolves to is shown as the notice, and the page's data is
+   * reloaded if the hook was given `reload`. Null says nothing ran (the user cancelled a
+   * confirmation): no notice, no reload.
    */
   run: (label: string, work: () => Promise<string | null>) => void;
 }
@@ -31,7 +31,9 @@ export function useAction(reload?: () => void): ActionState {
       work().then(
         (done) => {
           setBusy(false);
-          if (done !== null) setNotice(done);
+          // Null: nothing ran (the user cancelled a confirmation), so nothing to load again.
+          if (done === null) return;
+          setNotice(done);
           reload?.();
         },
         (thrown: unknown) => {

@@ -40,7 +40,9 @@ export function RunActions({ run, onChanged }: RunActionsProps) {
     work().then(
       (done) => {
         setBusy(false);
-        if (done !== null) setNotice(done);
+        // Null: the user cancelled a confirmation, nothing changed.
+        if (done === null) return;
+        setNotice(done);
         onChanged();
       },
       (thrown: unknown) => {

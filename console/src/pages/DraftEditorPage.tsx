@@ -138,6 +138,11 @@ function DraftEditor({ base, workflow, initial, onGone }: EditorProps) {
     setEditing(textState(text, draft.definition));
     setStale(false);
   };
+  /**
+   * Puts the saved text back in the editor. A stale revision stays stale (and Save disabled)
+   * until the draft is reloaded: undoing an edit does not make the loaded revision the latest.
+   */
+  const undo = (): void => setEditing(textState(savedText, saved.definition));
   /** Keeps a refusal thrown; a stale revision also offers to reload. */
   const refused = (thrown: unknown): never => {
     if (thrown instanceof ApiError && thrown.code === "revision_mismatch") setStale(true);
@@ -276,7 +281,7 @@ function DraftEditor({ base, workflow, initial, onGone }: EditorProps) {
             >
               Save
             </button>
-            <button type="button" disabled={action.busy || !dirty} onClick={() => show(saved)}>
+            <button type="button" disabled={action.busy || !dirty} onClick={undo}>
               Undo my changes
             </button>
             <button type="button" disabled={action.busy} onClick={revert}>

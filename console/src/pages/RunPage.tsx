@@ -19,6 +19,7 @@ import { hrefOf } from "../route";
 import { currentNodeOf, describeRoute, marksOf, pathOfTrace } from "../run-view";
 import type { ReplayChoice } from "../runs-route";
 import { useApi } from "../use-api";
+import { usePoll } from "../use-poll";
 import { versionName } from "../version-name";
 import "./runs.css";
 
@@ -28,6 +29,14 @@ interface Props {
   replay: ReplayChoice | null;
 }
 
+/**
+ * How often the page loads a run that may still change by itself: a running one moves on as
+ * its tasks run; a waiting one changes only by a signal, a timer or a cancel, so less often.
+ * An ended run never changes: no polling.
+ */
+const RUNNING_POLL_MS = 2_000;
+const WAITING_POLL_MS = 10_000;
+
 /** The run's workflow and its versions (the draft among them). */
 interface RunContext {
   workflow: Workflow;
@@ -36,11 +45,14 @@ interface RunContext {
 
 /** The page of one run (`#/runs/<id>`). */
 export function RunPage({ runId, replay }: Props) {
-  const {
-    data: run,
-    error,
-    reload,
-  } = useApi(runId, () => call<Run>("GET", `/v1/runs/${segment(runId)}`));
+  const loaded = useApi(runId, () => call<Run>("GET", `/v1/runs/${segment(runId)}`));
+  const { data: run, error, reload } = loaded;
+  const status = run?.status;
+  usePoll(
+    loaded,
+    status === "running" || status === "waiting",
+    status === "running" ? RUNNING_POLL_MS : WAITING_POLL_MS,
+  );
   const workflowId = run?.workflowId;
   const context = useApi(workflowId ?? "", async (): Promise<RunContext | undefined> => {
     if (workflowId === undefined) return undefined;

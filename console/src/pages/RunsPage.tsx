@@ -52,7 +52,42 @@ function withFilter<K extends keyof RunFilters>(
   return next;
 }
 
-/** The filter controls; each change is a new hash (and so a new history entry). */
+/**
+ * The version filter: typed freely, applied on Enter or when the field is left, so typing
+ * "12" neither lists version 1 first nor leaves a history entry per key.
+ */
+function VersionFilter({ filters }: { filters: RunFilters }) {
+  // The bar keys this on the applied version: a new one from the hash starts the text afresh.
+  const [text, setText] = useState(filters.version === undefined ? "" : String(filters.version));
+  const apply = (): void => {
+    const value = Number(text);
+    const version = text !== "" && Number.isInteger(value) && value > 0 ? value : undefined;
+    if (version === filters.version) return;
+    show(withFilter(filters, "version", version));
+  };
+  return (
+    <label>
+      Version
+      <input
+        type="number"
+        min={1}
+        step={1}
+        placeholder="any"
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === "Enter") apply();
+        }}
+        onBlur={apply}
+      />
+    </label>
+  );
+}
+
+/**
+ * The filter controls; each change applied is a new hash (and so a new history entry), the
+ * version's once it is entered.
+ */
 function RunFilterBar({ filters, workflows }: { filters: RunFilters; workflows: Workflow[] }) {
   const known = workflows.map((workflow) => workflow.key);
   // A workflow named in the hash but not listed (an id, or a key that does not exist) stays
@@ -86,22 +121,7 @@ function RunFilterBar({ filters, workflows }: { filters: RunFilters; workflows: 
           ))}
         </select>
       </label>
-      <label>
-        Version
-        <input
-          type="number"
-          min={1}
-          step={1}
-          placeholder="any"
-          value={filters.version ?? ""}
-          onChange={(event) => {
-            const value = Number(event.target.value);
-            const version =
-              event.target.value !== "" && Number.isInteger(value) && value > 0 ? value : undefined;
-            show(withFilter(filters, "version", version));
-          }}
-        />
-      </label>
+      <VersionFilter key={filters.version ?? ""} filters={filters} />
       <label>
         Kind
         <select

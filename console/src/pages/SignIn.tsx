@@ -1,25 +1,33 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
-import { ApiError, call, storeToken } from "../api";
+import { ApiError, call } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
 
 /**
  * Asks for an API token (`strata token create`, or the admin token the first `strata serve`
  * printed) and checks it against the server before keeping it for this tab.
  */
-export function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
+export function SignIn({
+  onSignedIn,
+  notice = null,
+}: {
+  onSignedIn: (token: string) => void;
+  /** Why the tab was signed out, if the API refused its token. */
+  notice?: string | null;
+}) {
   const [token, setToken] = useState("");
+  const [submitted, setSubmitted] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [checking, setChecking] = useState(false);
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     const value = token.trim();
     setChecking(true);
-    storeToken(value);
-    call("GET", "/v1/workflows?limit=1").then(
+    setSubmitted(true);
+    // Checked with its own header: the tab keeps it (onSignedIn) only once the API accepts it.
+    call("GET", "/v1/workflows?limit=1", undefined, { authorization: `Bearer ${value}` }).then(
       () => onSignedIn(value),
       (thrown: unknown) => {
-        storeToken(null);
         setChecking(false);
         setError(thrown instanceof ApiError ? thrown : new ApiError(0, "internal", String(thrown)));
       },
@@ -28,6 +36,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) 
   return (
     <main className="sign-in">
       <h1>Strata</h1>
+      {notice !== null && !submitted && (
+        <p className="error" role="alert" data-testid="signed-out">
+          {notice}
+        </p>
+      )}
       <form onSubmit={submit}>
         <label htmlFor="token">API token</label>
         <input
