@@ -1,7 +1,8 @@
 /**
- * The console (DESIGN.md §7): sign in with an API token, then the workflows, a workflow's
- * versions with their actions and graphs, and the audit log. Everything goes through the REST
- * API with the token, so the console can do exactly what the token's role allows.
+ * The console (DESIGN.md §7, ADR 0011): sign in with an API token, then the workflows, a
+ * workflow's versions with their actions and graphs, its draft editor, diffs, rollout panel and
+ * backtests, the runs with their traces and replays, and the audit log. Everything goes through
+ * the REST API with the token, so the console can do exactly what the token's role allows.
  */
 import { useEffect, useState } from "react";
 import { onTokenRefused, storeToken, storedToken } from "./api";
