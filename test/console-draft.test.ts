@@ -13,6 +13,7 @@ import {
   exampleDefinition,
   exampleText,
   haveBrowser,
+  publishLoan,
   noticeSkipped,
   openPage,
   signIn,
@@ -36,8 +37,7 @@ beforeAll(async () => {
   if (!haveBrowser) return;
   server = await startConsoleServer("draft", async (opened) => {
     strata = opened;
-    await strata.workflows.create({ key: "loan", definition: example("loan.yaml") });
-    await strata.drafts.publish("loan", { description: "first rules" });
+    await publishLoan(strata);
     adminToken = (await strata.tokens.create({ role: "admin", name: "console" })).token;
     editorToken = (await strata.tokens.create({ role: "editor", name: "edits" })).token;
   });

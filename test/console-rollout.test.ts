@@ -12,6 +12,7 @@ import type { Strata } from "../src/index.js";
 import {
   exampleDefinition,
   haveBrowser,
+  publishLoan,
   noticeSkipped,
   openPage,
   signIn,
@@ -49,21 +50,13 @@ beforeAll(async () => {
   if (!haveBrowser) return;
   server = await startConsoleServer("rollout", async (opened) => {
     strata = opened;
-    await strata.workflows.create({ key: "loan", definition: example("loan.yaml") });
-    await strata.drafts.publish("loan", { description: "first rules" });
-    await strata.drafts.open("loan");
-    let draft = await strata.drafts.show("loan");
-    await strata.drafts.save("loan", {
-      definition: example("loan-v2.yaml"),
-      revision: draft.revision,
-    });
     // v2 is published but not live: v1 serves, v2 is LATEST, ready to roll out.
-    await strata.drafts.publish("loan", { description: "stricter limit", activate: false });
+    await publishLoan(strata, { activate: false });
     for (let i = 0; i < 30; i++) await strata.runs.start("loan", { input: application(i) });
     // The draft a backtest replays against: mid-sized loans of low scores are rejected outright,
     // with no review.
     await strata.drafts.open("loan", { from: 1 });
-    draft = await strata.drafts.show("loan");
+    const draft = await strata.drafts.show("loan");
     const loan = example("loan.yaml");
     const route = {
       type: "switch",

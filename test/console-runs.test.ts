@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Run } from "../src/core/model.js";
 import type { Strata } from "../src/index.js";
 import {
-  exampleDefinition,
   haveBrowser,
+  publishLoan,
   noticeSkipped,
   openPage,
   signIn,
@@ -21,8 +21,6 @@ import {
 import type { ConsoleServer } from "./support/console-browser.js";
 
 noticeSkipped("test/console-runs.test.ts");
-
-const example = exampleDefinition;
 
 /** An application: above 10,000 with a low score goes to review on v1 (above 5,000 on v2). */
 const application = (id: string, amount: number, country = "DE") => ({
@@ -43,15 +41,7 @@ beforeAll(async () => {
   if (!haveBrowser) return;
   server = await startConsoleServer("runs", async (opened) => {
     strata = opened;
-    await strata.workflows.create({ key: "loan", definition: example("loan.yaml") });
-    await strata.drafts.publish("loan", { description: "first rules" });
-    await strata.drafts.open("loan");
-    const { revision } = await strata.drafts.show("loan");
-    await strata.drafts.save("loan", { definition: example("loan-v2.yaml"), revision });
-    await strata.drafts.publish("loan", {
-      description: "stricter limit",
-      rollout: { percent: 50 },
-    });
+    await publishLoan(strata, { rollout: { percent: 50 } });
 
     // Pinned to v1: approved (8,000 from DE), and two waiting for review (20,000).
     runs.approved = await strata.runs.start("loan", { input: application("a1", 8000), version: 1 });

@@ -12,6 +12,7 @@ import type { Strata } from "../src/index.js";
 import {
   exampleDefinition,
   haveBrowser,
+  publishLoan,
   noticeSkipped,
   openPage,
   signIn,
@@ -35,12 +36,7 @@ beforeAll(async () => {
   if (!haveBrowser) return;
   server = await startConsoleServer("ui", async (opened) => {
     strata = opened;
-    await strata.workflows.create({ key: "loan", definition: example("loan.yaml") });
-    await strata.drafts.publish("loan", { description: "first rules" });
-    await strata.drafts.open("loan");
-    const { revision } = await strata.drafts.show("loan");
-    await strata.drafts.save("loan", { definition: example("loan-v2.yaml"), revision });
-    await strata.drafts.publish("loan", { description: "stricter limit" });
+    await publishLoan(strata, {});
     adminToken = (await strata.tokens.create({ role: "admin", name: "console" })).token;
     viewerToken = (await strata.tokens.create({ role: "viewer", name: "look" })).token;
   });

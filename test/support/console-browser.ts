@@ -16,6 +16,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { build } from "vite";
 import { createApp } from "../../src/api/app.js";
 import { Strata, parseDefinitionText } from "../../src/index.js";
+import type { PublishOptions } from "../../src/index.js";
 import { freePort } from "./free-port.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -140,4 +141,18 @@ export function exampleDefinition(name: string): Record<string, unknown> {
 /** An example definition's text. */
 export function exampleText(name: string): string {
   return readFileSync(join(REPO, "examples", name), "utf8");
+}
+
+/**
+ * The loan workflow the console tests look at: examples/loan.yaml published as v1 ("first
+ * rules") and, given `v2`, examples/loan-v2.yaml published as v2 ("stricter limit") with those
+ * publish options (live at once by default).
+ */
+export async function publishLoan(strata: Strata, v2?: PublishOptions): Promise<void> {
+  await strata.workflows.create({ key: "loan", definition: exampleDefinition("loan.yaml") });
+  await strata.drafts.publish("loan", { description: "first rules" });
+  if (v2 === undefined) return;
+  const { revision } = await strata.drafts.open("loan");
+  await strata.drafts.save("loan", { definition: exampleDefinition("loan-v2.yaml"), revision });
+  await strata.drafts.publish("loan", { description: "stricter limit", ...v2 });
 }

@@ -103,7 +103,7 @@ function RunOutcome({
       <p>
         Run <code>{run.id}</code>
         {revision !== null && ` of revision ${revision}`}:{" "}
-        <span className={`badge run-${run.status}`} data-testid="run-status">
+        <span className={`badge ${run.status}`} data-testid="run-status">
           {run.status}
         </span>
         {open && (

@@ -14,6 +14,7 @@ import { useApi } from "../use-api";
 import { versionName } from "../version-name";
 import { ErrorNote } from "./ErrorNote";
 import { ReplaySideBySide } from "./ReplaySideBySide";
+import { Form } from "./Form";
 
 interface ReplayPanelProps {
   run: Run;
@@ -99,13 +100,7 @@ export function ReplayPanel({ run, versions, runDefinition, choice }: ReplayPane
         Runs this run&apos;s input through another version, taking task results and signals from
         this run; nothing is executed for real.
       </p>
-      <form
-        className="replay-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
-        }}
-      >
+      <Form className="replay-form" onSubmit={submit}>
         <label>
           Through
           <select value={version} onChange={(event) => setVersion(event.target.value)}>
@@ -144,7 +139,7 @@ export function ReplayPanel({ run, versions, runDefinition, choice }: ReplayPane
         <div>
           <button type="submit">Replay</button>
         </div>
-      </form>
+      </Form>
       {formProblem !== null && (
         <p className="error" role="alert">
           {formProblem}

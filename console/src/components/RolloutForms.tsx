@@ -7,6 +7,7 @@ import { useState } from "react";
 import type { Draft, LiveRoute, Rollout, Version } from "../../../src/core/model";
 import { call } from "../api";
 import type { ActionState } from "../use-action";
+import { Form } from "./Form";
 
 interface FormProps {
   /** `/v1/workflows/{wf}`. */
@@ -77,13 +78,7 @@ export function StartRolloutForm({ base, route, versions, action }: FormProps) {
     });
   };
   return (
-    <form
-      className="rollout-form"
-      onSubmit={(event) => {
-        event.preventDefault();
-        submit();
-      }}
-    >
+    <Form className="rollout-form" onSubmit={submit}>
       <label htmlFor="rollout-to">Candidate</label>
       <select id="rollout-to" value={chosen} onChange={(event) => setTo(event.target.value)}>
         {candidates.map((number) => (
@@ -161,7 +156,7 @@ export function StartRolloutForm({ base, route, versions, action }: FormProps) {
           Start rollout
         </button>
       </span>
-    </form>
+    </Form>
   );
 }
 
@@ -177,10 +172,9 @@ export function SetPercentForm({
 }) {
   const [percent, setPercent] = useState(String(rollout.percent));
   return (
-    <form
+    <Form
       className="inline"
-      onSubmit={(event) => {
-        event.preventDefault();
+      onSubmit={() => {
         action.run("Set percentage", async () => {
           const changed = await call<Rollout>("PATCH", `${base}/rollout`, {
             percent: numberOf(percent),
@@ -203,7 +197,7 @@ export function SetPercentForm({
       <button type="submit" disabled={action.busy}>
         Set percentage
       </button>
-    </form>
+    </Form>
   );
 }
 
@@ -245,13 +239,7 @@ export function RollbackForm({ base, route, versions, action }: FormProps) {
     });
   };
   return (
-    <form
-      className="rollout-form"
-      onSubmit={(event) => {
-        event.preventDefault();
-        submit();
-      }}
-    >
+    <Form className="rollout-form" onSubmit={submit}>
       <label htmlFor="rollback-to">Version</label>
       <select id="rollback-to" value={chosen} onChange={(event) => setTo(event.target.value)}>
         {targets.map((number) => (
@@ -278,6 +266,6 @@ export function RollbackForm({ base, route, versions, action }: FormProps) {
           Roll back
         </button>
       </span>
-    </form>
+    </Form>
   );
 }

@@ -6,7 +6,7 @@ import { When } from "./When";
 export function RolloutPlanText({ rollout }: { rollout: Rollout }) {
   const { guard } = rollout;
   return (
-    <dl className="rollout-plan">
+    <dl className="facts rollout-plan">
       <dt>Versions</dt>
       <dd>
         v{rollout.stableVersion} (stable) → v{rollout.candidateVersion} (candidate)

@@ -7,6 +7,7 @@ import { useState } from "react";
 import type { Run } from "../../../src/core/model";
 import { ApiError, call, segment } from "../api";
 import { ErrorNote } from "./ErrorNote";
+import { Form } from "./Form";
 
 interface RunActionsProps {
   run: Run;
@@ -87,13 +88,7 @@ export function RunActions({ run, onChanged }: RunActionsProps) {
       <ErrorNote error={error} />
       {!inFlight && <p className="muted">The run has ended: there is nothing left to do.</p>}
       {run.status === "waiting" && (
-        <form
-          className="signal-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            send();
-          }}
-        >
+        <Form className="signal-form" onSubmit={send}>
           <label>
             Signal
             <input value={signal} onChange={(event) => setSignal(event.target.value)} required />
@@ -119,7 +114,7 @@ export function RunActions({ run, onChanged }: RunActionsProps) {
               Send signal
             </button>
           </div>
-        </form>
+        </Form>
       )}
       {inFlight && (
         <p>

@@ -79,7 +79,7 @@ export function BacktestPage({ id }: { id: string }) {
       )}
       <div className="card">
         <h2>Job</h2>
-        <dl className="backtest-job">
+        <dl className="facts backtest-job">
           <dt>Target</dt>
           <dd>{versionName(job.target)}</dd>
           <dt>Baseline</dt>

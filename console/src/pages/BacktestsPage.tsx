@@ -17,6 +17,7 @@ import { useApi } from "../use-api";
 import { versionName } from "../version-name";
 import { usePoll } from "../use-poll";
 import "./backtest.css";
+import { Form } from "../components/Form";
 
 /** How often the list looks again while a job is queued or running. */
 const POLL_MS = 2_000;
@@ -100,13 +101,7 @@ function StartBacktestForm({ base, workflow, versions }: StartData & { base: str
   return (
     <>
       <ErrorNote error={action.error} />
-      <form
-        className="backtest-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
-        }}
-      >
+      <Form className="backtest-form" onSubmit={submit}>
         <label htmlFor="backtest-target">Target</label>
         <select
           id="backtest-target"
@@ -156,7 +151,7 @@ function StartBacktestForm({ base, workflow, versions }: StartData & { base: str
             Start backtest
           </button>
         </span>
-      </form>
+      </Form>
     </>
   );
 }

@@ -24,6 +24,7 @@ import { useApi } from "../use-api";
 import { usePoll } from "../use-poll";
 import { versionOrNone } from "../version-name";
 import "./rollout.css";
+import { Form } from "../components/Form";
 
 /** How often the panel looks again while a rollout runs (a schedule or guard may move it). */
 const REFRESH_MS = 10_000;
@@ -189,10 +190,9 @@ function AbortForm({
 }) {
   const [reason, setReason] = useState("");
   return (
-    <form
+    <Form
       className="inline"
-      onSubmit={(event) => {
-        event.preventDefault();
+      onSubmit={() => {
         action.run("Abort", async () => {
           const body = reason.trim() === "" ? {} : { reason: reason.trim() };
           await call("POST", `${base}/rollout/abort`, body);
@@ -212,7 +212,7 @@ function AbortForm({
       <button type="submit" className="danger" disabled={action.busy}>
         Abort
       </button>
-    </form>
+    </Form>
   );
 }
 

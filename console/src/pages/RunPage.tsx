@@ -103,7 +103,7 @@ export function RunPage({ runId, replay }: Props) {
       <ErrorNote error={error ?? context.error} />
       <div className="card">
         <h2>Run</h2>
-        <dl className="run-facts">
+        <dl className="facts run-facts">
           <dt>Status</dt>
           <dd data-testid="run-status">
             <span className={`badge ${run.status}`}>{run.status}</span>
