@@ -18,6 +18,7 @@ import type { WorkerOptions } from "./engine/worker.js";
 import type { HandlerRegistry } from "./engine/handlers.js";
 import type { HttpTaskOptions } from "./engine/http-handler.js";
 import { openStore } from "./store/open-store.js";
+import type { StoreOptions } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 
 export * from "./core/model.js";
@@ -55,6 +56,13 @@ export type { TokenInfo, CreatedToken, TokenIdentity } from "./services/token-se
 export type { ReplayRequest, ReplayReport, InputAdapter } from "./services/replay-service.js";
 export type { Backtest, CreateBacktestInput } from "./services/backtest-service.js";
 export type { MigrationPlan, MigrationReport } from "./services/migration-service.js";
+export type {
+  PruneOptions,
+  PruneReport,
+  PrunedVersionCount,
+  KeepReason,
+} from "./services/retention-service.js";
+export { parseRetention, resolveFinishedBefore } from "./core/retention-period.js";
 export type { BacktestReport, OutputMove } from "./core/replay/backtest-report.js";
 export type { DiffSide, VersionDiff } from "./services/version-service.js";
 export type {
@@ -80,6 +88,8 @@ export type { TaskHandler, TaskContext } from "./engine/handlers.js";
 export { PermanentTaskError } from "./engine/handlers.js";
 export type { HttpTaskOptions } from "./engine/http-handler.js";
 export type { WorkerOptions } from "./engine/worker.js";
+export type { WorkerInfo, Readiness } from "./services/operations-service.js";
+export type { StoreOptions } from "./store/open-store.js";
 export { StrataClient } from "./client/strata-client.js";
 export type { StrataApi, StrataClientOptions } from "./client/strata-client.js";
 
@@ -104,8 +114,20 @@ export interface StrataOptions {
    * worker takes the task over once the claim has expired.
    */
   leaseMs?: number;
+  /**
+   * How often a task in flight extends its lease (default: a third of the lease). Keep it
+   * well below the lease: a beat missed by more than the lease lets another worker take over.
+   */
+  heartbeatMs?: number;
   /** The largest definition stored, as canonical JSON bytes (default 256 KiB). */
   maxDefinitionBytes?: number;
+  /** PostgreSQL only: the pool's size, the statement timeout and the connect timeout. */
+  store?: StoreOptions;
+  /**
+   * Prune finished runs continuously once they ended longer ago than this, in ms
+   * (`parseRetention("90d")`): the worker loop removes a small batch per tenant at a time.
+   */
+  retention?: number;
 }
 
 /** The tenant used when none is named. */
@@ -132,7 +154,7 @@ export class Strata implements StrataApi {
   readonly audit: StrataApi["audit"];
   /** API tokens: create (shown once), list, revoke, authenticate. */
   readonly tokens: StrataApi["tokens"] & { authenticate: TokenService["authenticate"] };
-  /** Runs: start, show, list, signal, cancel. */
+  /** Runs: start, show, list, signal, cancel, and prune the finished ones. */
   readonly runs: StrataApi["runs"];
   /** Rollouts on the live route, and rollback: start, set, promote, abort, status, list, route. */
   readonly rollouts: StrataApi["rollouts"];
@@ -146,6 +168,8 @@ export class Strata implements StrataApi {
   readonly backtests: StrataApi["backtests"] & BoundMethods<BacktestService, "run">;
   /** Moving waiting runs from one version to another, by a plan of nodes. */
   readonly migrations: StrataApi["migrations"];
+  /** The processes running a worker loop on this database, with their slots and heartbeats. */
+  readonly workers: StrataApi["workers"];
 
   private constructor(
     private readonly services: StrataServices,
@@ -167,7 +191,10 @@ export class Strata implements StrataApi {
       run: (ref, request) =>
         services.runs.start(context, ref, { ...request, version: "draft", kind: "test" }),
     };
-    this.runs = bindContext(services.runs, context, ["start", "show", "list", "signal", "cancel"]);
+    this.runs = {
+      ...bindContext(services.runs, context, ["start", "show", "list", "signal", "cancel"]),
+      ...bindContext(services.retention, context, ["prune"]),
+    };
     this.versions = bindContext(services.versions, context, [
       "list",
       "show",
@@ -208,6 +235,7 @@ export class Strata implements StrataApi {
       "delete",
       "run",
     ]);
+    this.workers = { list: () => services.operations.listWorkers() };
     this.events = { publish: (event) => services.bindings.publishEvent(context, event) };
     this.audit = bindContext(services.audit, context, ["list", "verify", "export"]);
     this.tokens = {
@@ -218,7 +246,10 @@ export class Strata implements StrataApi {
 
   /** Opens (and migrates) the database and returns the engine. */
   static async open(options: StrataOptions = {}): Promise<Strata> {
-    const store = await openStore(options.database ?? process.env.STRATA_DB ?? "./strata.db");
+    const store = await openStore(
+      options.database ?? process.env.STRATA_DB ?? "./strata.db",
+      options.store,
+    );
     return Strata.fromStore(store, options, true);
   }
 
@@ -237,9 +268,11 @@ export class Strata implements StrataApi {
       ...(options.http === undefined ? {} : { http: options.http }),
       ...(options.stepLimit === undefined ? {} : { stepLimit: options.stepLimit }),
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
       ...(options.maxDefinitionBytes === undefined
         ? {}
         : { maxDefinitionBytes: options.maxDefinitionBytes }),
+      ...(options.retention === undefined ? {} : { retention: options.retention }),
     });
     const strata = new Strata(services, owner, context);
     if (options.worker !== undefined && options.worker !== false) {
@@ -253,16 +286,20 @@ export class Strata implements StrataApi {
     return this.services.handlers;
   }
 
-  /** Starts the worker loop in this process (tasks, retries, timers); idempotent. */
+  /**
+   * Starts the worker loop in this process (tasks, retries, timers); while it runs, another
+   * call changes nothing. After {@link stopWorker}, starts a new loop with these options.
+   */
   startWorker(options: WorkerOptions = {}): void {
-    this.services.worker ??= new Worker(this.services.executor, {
+    if (this.services.worker?.running === true) return;
+    this.services.worker = new Worker(this.services.executor, {
       ...options,
       automation: () => this.services.automate(),
     });
     this.services.worker.start();
   }
 
-  /** Stops the worker loop after its current round. */
+  /** Stops claiming work and resolves once the runs in flight have finished. */
   async stopWorker(): Promise<void> {
     await this.services.worker?.stop();
   }

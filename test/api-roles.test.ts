@@ -479,6 +479,17 @@ describe.each(DIALECTS)("authorization of every route on %s", (dialect) => {
       prepare: async (ctx) => ({ url: `/v1/runs/${await waitingRun(ctx)}/cancel` }),
     },
     {
+      method: "POST",
+      path: "/v1/runs/prune",
+      role: "admin",
+      status: 200,
+      prepare: async (ctx) => {
+        await withFinishedRun(ctx);
+        // Now, as a time: the run above has ended before it, so a prune removes it.
+        return { url: "/v1/runs/prune", body: { finishedBefore: new Date().toISOString() } };
+      },
+    },
+    {
       method: "GET",
       path: "/v1/audit",
       role: "viewer",
@@ -512,6 +523,13 @@ describe.each(DIALECTS)("authorization of every route on %s", (dialect) => {
       role: "admin",
       status: 200,
       prepare: () => Promise.resolve({ url: "/v1/tokens" }),
+    },
+    {
+      method: "GET",
+      path: "/v1/workers",
+      role: "operator",
+      status: 200,
+      prepare: () => Promise.resolve({ url: "/v1/workers" }),
     },
     {
       method: "GET",
@@ -651,6 +669,7 @@ describe.each(DIALECTS)("authorization of every route on %s", (dialect) => {
       ["versions", "id"],
       ["live_routes", "workflow_id"],
       ["runs", "id"],
+      ["run_tallies", "version_id"],
       ["audit_events", "seq"],
       ["audit_heads", "tenant_id"],
       ["tokens", "id"],

@@ -14,6 +14,7 @@ import Fastify from "fastify";
 import type { FastifyInstance, FastifyReply, FastifyServerOptions } from "fastify";
 import type { StrataServices } from "../services/strata-services.js";
 import { StrataError } from "../core/errors.js";
+import { STORE_RETRY_AFTER_SECONDS } from "../store/store-faults.js";
 import { registerMetrics } from "./metrics.js";
 import { registerYamlBodies } from "./yaml-body.js";
 import { PROBLEM_TYPE, toProblem } from "./problem.js";
@@ -24,6 +25,8 @@ import { changeRoutes } from "./routes/changes.js";
 import { draftRoutes } from "./routes/drafts.js";
 import { rolloutRoutes } from "./routes/rollouts.js";
 import { runRoutes } from "./routes/runs.js";
+import { retentionRoutes } from "./routes/retention.js";
+import { operationsRoutes, PROBE_PATHS } from "./routes/operations.js";
 import { versionRoutes } from "./routes/versions.js";
 import { defaultConsoleDir, registerConsole } from "./console.js";
 import { workflowRoutes } from "./routes/workflows.js";
@@ -39,6 +42,8 @@ const ROUTES = [
   adminRoutes,
   changeRoutes,
   backtestRoutes,
+  operationsRoutes,
+  retentionRoutes,
 ];
 
 /** What the app needs. */
@@ -143,7 +148,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error);
-    if (problem.status >= 500) request.log.error({ err: error }, "request failed");
+    if (problem.code === "store_unavailable") {
+      // Expected during a database restart or failover: one warning line, no stack.
+      request.log.warn({ code: problem.code }, problem.detail);
+      void reply.header("retry-after", String(STORE_RETRY_AFTER_SECONDS));
+    } else if (problem.status >= 500) request.log.error({ err: error }, "request failed");
     void reply.code(problem.status).type(PROBLEM_TYPE).send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -185,7 +194,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
           ? request.ip
           : createHash("sha256").update(header).digest("hex").slice(0, 32);
       },
-      allowList: (request) => request.url === "/healthz",
+      allowList: (request) => PROBE_PATHS.has(request.url),
       errorResponseBuilder: (_request, context) =>
         new StrataError(
           "rate_limited",

@@ -9,7 +9,8 @@
  */
 import { StrataError } from "../core/errors.js";
 import { Strata, StrataClient } from "../index.js";
-import type { StrataApi } from "../index.js";
+import type { StrataApi, StrataOptions } from "../index.js";
+import type { ProcessSettings } from "./process-settings.js";
 
 /** The operations the CLI needs: the library facade's groups (`drafts` includes `run`). */
 export type StrataBackend = StrataApi;
@@ -52,7 +53,12 @@ export async function openBackend(options: BackendOptions): Promise<OpenedBacken
  */
 export async function openLocalEngine(
   options: BackendOptions,
-  engine: { allowedHosts: readonly string[]; maxDefinitionBytes?: number },
+  engine: {
+    allowedHosts: readonly string[];
+    maxDefinitionBytes?: number;
+    /** The process's operational settings (`./process-settings.ts`). */
+    settings?: ProcessSettings;
+  },
   command: string,
 ): Promise<Strata> {
   if (options.mode === "remote") {
@@ -69,5 +75,16 @@ export async function openLocalEngine(
     ...(engine.maxDefinitionBytes === undefined
       ? {}
       : { maxDefinitionBytes: engine.maxDefinitionBytes }),
+    ...(engine.settings === undefined ? {} : engineSettings(engine.settings)),
   });
+}
+
+/** The library options a process's settings stand for. */
+function engineSettings(settings: ProcessSettings): Partial<StrataOptions> {
+  return {
+    leaseMs: settings.leaseMs,
+    ...(settings.heartbeatMs === undefined ? {} : { heartbeatMs: settings.heartbeatMs }),
+    ...(settings.retention === undefined ? {} : { retention: settings.retention }),
+    store: { maxConnections: settings.poolSize, statementTimeoutMs: settings.statementTimeoutMs },
+  };
 }

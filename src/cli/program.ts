@@ -17,6 +17,7 @@ import { registerChangeCommands } from "./commands/changes.js";
 import { registerRollbackCommand } from "./commands/rollback.js";
 import { registerRolloutCommands } from "./commands/rollout.js";
 import { registerRunCommands } from "./commands/run.js";
+import { registerRunsCommands } from "./commands/runs.js";
 import { registerVersionCommands } from "./commands/versions.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerTokenCommands } from "./commands/token.js";
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIo, runner: CommandRunner): Command {
   registerAuditCommands(program, runner);
   registerApplyCommand(program, runner);
   registerRunCommands(program, runner);
+  registerRunsCommands(program, runner);
   registerBindingCommands(program, runner);
   registerEventCommands(program, runner);
   registerWorkerCommand(program, runner);

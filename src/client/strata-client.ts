@@ -11,6 +11,7 @@ import type { BacktestService } from "../services/backtest-service.js";
 import type { BindingService } from "../services/binding-service.js";
 import type { MigrationService } from "../services/migration-service.js";
 import type { ReplayService } from "../services/replay-service.js";
+import type { RetentionService } from "../services/retention-service.js";
 import type { RolloutService } from "../services/rollout-service.js";
 import type { BoundMethods } from "../services/bind-context.js";
 import type { DraftService } from "../services/draft-service.js";
@@ -20,6 +21,7 @@ import type { TokenService } from "../services/token-service.js";
 import type { VersionService } from "../services/version-service.js";
 import type { WorkflowService } from "../services/workflow-service.js";
 import type { Run } from "../core/model.js";
+import type { WorkerInfo } from "../services/operations-service.js";
 
 /** The operations the library facade and the HTTP client share, grouped as on `Strata`. */
 export interface StrataApi {
@@ -36,7 +38,8 @@ export interface StrataApi {
     "list" | "show" | "retire" | "restore" | "delete" | "impact" | "diff"
   >;
   audit: BoundMethods<AuditService, "list" | "verify" | "export">;
-  runs: BoundMethods<RunService, "start" | "show" | "list" | "signal" | "cancel">;
+  runs: BoundMethods<RunService, "start" | "show" | "list" | "signal" | "cancel"> &
+    BoundMethods<RetentionService, "prune">;
   tokens: BoundMethods<TokenService, "create" | "list" | "revoke">;
   rollouts: BoundMethods<
     RolloutService,
@@ -47,6 +50,8 @@ export interface StrataApi {
   replays: BoundMethods<ReplayService, "replay" | "registerAdapter" | "listAdapters">;
   backtests: BoundMethods<BacktestService, "create" | "show" | "list" | "cancel">;
   migrations: BoundMethods<MigrationService, "migrate">;
+  /** The processes running a worker loop on the database (role operator over HTTP). */
+  workers: { list(): Promise<{ items: WorkerInfo[] }> };
 }
 
 /** Where the server is and who is calling. */
@@ -84,6 +89,7 @@ export class StrataClient implements StrataApi {
   readonly audit: StrataApi["audit"];
   readonly runs: StrataApi["runs"];
   readonly tokens: StrataApi["tokens"];
+  readonly workers: StrataApi["workers"];
   readonly rollouts: StrataApi["rollouts"];
   readonly bindings: StrataApi["bindings"];
   readonly events: StrataApi["events"];
@@ -231,7 +237,18 @@ export class StrataClient implements StrataApi {
           body: payload ?? null,
         }),
       cancel: (id) => body({ method: "POST", path: `${run(id)}/cancel` }),
+      prune: ({ finishedBefore, ...options }) =>
+        body({
+          method: "POST",
+          path: "/v1/runs/prune",
+          body: {
+            ...options,
+            finishedBefore:
+              finishedBefore instanceof Date ? finishedBefore.toISOString() : finishedBefore,
+          },
+        }),
     };
+    this.workers = { list: () => body({ method: "GET", path: "/v1/workers" }) };
     this.tokens = {
       create: (input) => body({ method: "POST", path: "/v1/tokens", body: input }),
       list: () => body({ method: "GET", path: "/v1/tokens" }),

@@ -47,6 +47,8 @@ export const ERROR_STATUS = {
   // storage
   database_newer: 500,
   database_unavailable: 503,
+  /** The database stopped answering while the process runs (a restart, a failover, a timeout). */
+  store_unavailable: 503,
   // the CLI's remote mode and the HTTP client
   server_unreachable: 503,
   audit_broken: 500,

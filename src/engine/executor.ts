@@ -10,7 +10,9 @@ import { describeInputErrors, inputErrors } from "../core/interpreter/input-erro
 import { evaluateRoutingKey } from "../core/interpreter/routing-key.js";
 import type { Definition } from "../core/definition/definition.js";
 import type { Clock } from "../core/clock.js";
-import { StrataError, coerceError } from "../core/errors.js";
+import { StrataError, coerceError, isStrataError } from "../core/errors.js";
+import { backoffMs } from "../core/backoff.js";
+import { LruCache } from "../core/lru-cache.js";
 import { newId } from "../core/ids.js";
 import {
   advance,
@@ -50,6 +52,12 @@ export interface RunTransition {
 /** How many compiled definitions one process keeps. */
 const COMPILED_LIMIT = 512;
 
+/** The lease unless configured otherwise. */
+export const DEFAULT_LEASE_MS = 60_000;
+
+/** A run leased to this process by {@link Executor.claim}, to hand to {@link Executor.work}. */
+export type ClaimedRun = RunRow;
+
 /** What the executor needs. */
 export interface ExecutorOptions {
   store: Store;
@@ -59,6 +67,8 @@ export interface ExecutorOptions {
   stepLimit?: number;
   /** How long a claimed task stays leased before another worker may take it (default 60 s). */
   leaseMs?: number;
+  /** How often a task in flight extends its lease, in ms (default: a third of the lease). */
+  heartbeatMs?: number;
   /** Identifies this process's leases. */
   workerId?: string;
   /** Told about unexpected failures while running due work (default: printed to stderr). */
@@ -71,6 +81,8 @@ interface Outcome {
   runId: string;
   rev: number;
   changes: Partial<RunRow>;
+  /** The change makes the run due at once (a retry without delay, the next task). */
+  dueNow: boolean;
 }
 
 /** The version a run starts on, as the caller resolved it. */
@@ -105,8 +117,11 @@ export interface StartRunRequest {
 /** Runs workflows durably over a store. */
 export class Executor {
   readonly workerId: string;
-  /** Compiled definitions by content hash: a hash always names the same definition. */
-  readonly #compiled = new Map<string, CompiledDefinition>();
+  /**
+   * Compiled definitions by content hash (a hash always names the same definition), the most
+   * recently used kept: a retired version's runs stop starting, so its entry ages out first.
+   */
+  readonly #compiled = new LruCache<string, CompiledDefinition>(COMPILED_LIMIT);
   readonly #inserts: GroupCommit<NewRunRow, undefined>;
   /** Workers' outcomes (task results, fired timers), committed together like starts. */
   readonly #outcomes: GroupCommit<Outcome, boolean>;
@@ -123,7 +138,11 @@ export class Executor {
       async (rows) => {
         // Off the event loop where the store can (SQLite's write thread).
         if (writeBatch !== undefined) await writeBatch(insertRunQueries(store.db, rows));
-        else await store.transaction((trx) => insertRuns(trx, rows));
+        else
+          await store.transaction(async (trx) => {
+            await insertRuns(trx, rows);
+            if (rows.some(isDueNow)) await store.announceDue?.(trx);
+          });
         return rows.map(() => undefined);
       },
       // The write thread takes the next batches while it commits one, and commits together
@@ -137,9 +156,30 @@ export class Executor {
           const { tenantId, runId, rev, changes } = outcome;
           committed.push(await updateRunAtRev(trx, tenantId, runId, rev, changes, this.workerId));
         }
+        if (outcomes.some((outcome) => outcome.dueNow)) await store.announceDue?.(trx);
         return committed;
       }),
     );
+  }
+
+  /** The store this executor writes to. */
+  get store(): Store {
+    return this.options.store;
+  }
+
+  /** How long a claim lasts. */
+  get leaseMs(): number {
+    return this.options.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  /** The task handlers registered in this process. */
+  handlerNames(): Iterable<string> {
+    return this.options.handlers.names();
+  }
+
+  /** How many task attempts are running in this process now. */
+  get tasksInFlight(): number {
+    return this.#inflight.size;
   }
 
   /** Calls `listener` after each committed status change of a run made by this process. */
@@ -289,13 +329,13 @@ export class Executor {
   }
 
   /**
-   * The worker's step: claims up to `limit` due runs, runs their tasks (in parallel) or fires
-   * their timers, and commits each outcome. Returns how many runs it claimed.
+   * Leases up to `limit` due runs to this process: task attempts whose handler it has, and
+   * fired timers. Hand each to {@link work}.
    */
-  async runDue(limit = 32): Promise<number> {
+  async claim(limit: number): Promise<ClaimedRun[]> {
     const now = this.options.clock.now();
-    const lease = new Date(now.getTime() + (this.options.leaseMs ?? 60_000)).toISOString();
-    const claimed = await this.options.store.transaction((trx) =>
+    const lease = new Date(now.getTime() + this.leaseMs).toISOString();
+    return this.options.store.transaction((trx) =>
       claimDueRuns(trx, this.options.store.dialect, {
         owner: this.workerId,
         now: now.toISOString(),
@@ -304,12 +344,25 @@ export class Executor {
         handlers: [...this.options.handlers.names()],
       }),
     );
-    // Each run on its own: one that throws must not end the round while others still work.
-    await Promise.allSettled(
-      claimed.map((row) =>
-        this.#process(row).catch((error: unknown) => this.#failStuck(row, error)),
-      ),
-    );
+  }
+
+  /**
+   * Runs a claimed run's task or fires its timer, and commits the outcome. Never throws: a
+   * run the engine cannot continue fails with the cause; while the database is away the run
+   * is left leased, and another claim takes it once the lease has run out.
+   */
+  work(run: ClaimedRun): Promise<void> {
+    return this.#process(run).catch((error: unknown) => this.#failStuck(run, error));
+  }
+
+  /**
+   * One round: claims up to `limit` due runs, works on them in parallel and waits for all.
+   * Returns how many it claimed. (The worker loop uses {@link claim} and {@link work} to keep
+   * its slots full instead.)
+   */
+  async runDue(limit = 32): Promise<number> {
+    const claimed = await this.claim(limit);
+    await Promise.all(claimed.map((run) => this.work(run)));
     return claimed.length;
   }
 
@@ -319,6 +372,9 @@ export class Executor {
    * each time. It fails instead, with the cause, and the error is reported.
    */
   async #failStuck(row: RunRow, error: unknown): Promise<void> {
+    // The database being away says nothing about the run: leave it to the next claim (the
+    // worker loop reports the outage itself).
+    if (isStrataError(error, "store_unavailable")) return;
     this.options.onError?.(error);
     const at = this.options.clock.now().toISOString();
     const failure = {
@@ -376,21 +432,37 @@ export class Executor {
     }
     const now = this.options.clock.now();
     const changes = await this.#advanceRow(this.options.store.db, row, snapshot, event, now);
+    const dueNow = isDueNow({ due_at: changes.due_at ?? null, updated_at: now.toISOString() });
     // Only if the run is as we claimed it: a signal, a cancel or another worker may have won.
-    const committed = await this.#outcomes.add({
+    const committed = await this.#commitOutcome({
       tenantId: row.tenant_id,
       runId: row.id,
       rev: row.rev,
       changes: { ...changes, lease_owner: null, lease_until: null },
+      dueNow,
     });
     if (committed) this.#emit(row, row.status, changes.status);
-    if (
-      committed &&
-      changes.due_at !== null &&
-      changes.due_at !== undefined &&
-      changes.due_at <= now.toISOString()
-    )
-      this.#notifyDue();
+    if (committed && dueNow) this.#notifyDue();
+  }
+
+  /**
+   * Commits a task's outcome, and while the database is away keeps trying (jittered backoff)
+   * for as long as the lease would have lasted: the attempt already happened, and committing
+   * it late beats running it again. After that the run's lease has run out and another claim
+   * runs the attempt again (at least once, with the same idempotency key); should this commit
+   * still land after such a claim, its revision check refuses it, so one outcome counts.
+   */
+  async #commitOutcome(outcome: Outcome): Promise<boolean> {
+    const giveUpAt = Date.now() + this.leaseMs;
+    for (let failures = 1; ; failures++) {
+      try {
+        return await this.#outcomes.add(outcome);
+      } catch (error) {
+        const wait = backoffMs(failures, { maxMs: Math.min(5000, this.leaseMs / 4) });
+        if (!isStrataError(error, "store_unavailable") || Date.now() + wait > giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   /**
@@ -399,7 +471,7 @@ export class Executor {
    * the heartbeat stops and the lease runs out.
    */
   #keepLease(row: RunRow): NodeJS.Timeout {
-    const leaseMs = this.options.leaseMs ?? 60_000;
+    const leaseMs = this.leaseMs;
     const timer = setInterval(
       () => {
         const until = new Date(this.options.clock.now().getTime() + leaseMs).toISOString();
@@ -415,7 +487,7 @@ export class Executor {
           )
           .catch(() => undefined); // a missed beat only shortens the lease
       },
-      Math.max(50, leaseMs / 3),
+      Math.max(50, this.options.heartbeatMs ?? leaseMs / 3),
     );
     timer.unref();
     return timer;
@@ -469,10 +541,13 @@ export class Executor {
         if (!(await updateRunAtRev(trx, tenantId, runId, row.rev, changes))) {
           throw new StrataError("internal", `run ${runId} changed while locked`);
         }
-        return { row, changes };
+        const dueNow = isDueNow({ due_at: changes.due_at, updated_at: changes.updated_at ?? "" });
+        if (dueNow) await store.announceDue?.(trx);
+        return { row, changes, dueNow };
       })
-      .then(({ row, changes }) => {
+      .then(({ row, changes, dueNow }) => {
         this.#emit(row, row.status, changes.status);
+        if (dueNow) this.#notifyDue();
         return toRun({ ...row, ...changes, rev: row.rev + 1 });
       });
   }
@@ -506,8 +581,6 @@ export class Executor {
     if (cached !== undefined) return cached;
     const compiled = compileDefinition(JSON.parse(version.definition) as Definition);
     this.#compiled.set(version.hash, compiled);
-    if (this.#compiled.size > COMPILED_LIMIT)
-      this.#compiled.delete(this.#compiled.keys().next().value ?? "");
     return compiled;
   }
 
@@ -522,6 +595,11 @@ export class Executor {
   #notifyDue(): void {
     for (const listener of this.#dueListeners) listener();
   }
+}
+
+/** Whether a run row has something due at once (at or before its last change). */
+function isDueNow(row: { due_at?: string | null; updated_at: string }): boolean {
+  return row.due_at !== null && row.due_at !== undefined && row.due_at <= row.updated_at;
 }
 
 /** Checks a run's input against the version's input schema, reporting every error. */

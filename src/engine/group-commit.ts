@@ -5,6 +5,7 @@
  * with one transaction per write, at a fraction of the commits (one fsync on SQLite, one round
  * trip on PostgreSQL, for a whole batch).
  */
+import { isStrataError } from "../core/errors.js";
 
 interface Waiter<T, R> {
   item: T;
@@ -71,8 +72,9 @@ export class GroupCommit<T, R = void> {
     try {
       results = await this.flush(batch.map((waiter) => waiter.item));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      // Alone, or the database itself is away: every item fails alike.
+      if (batch.length === 1 || isStrataError(error, "store_unavailable")) {
+        for (const waiter of batch) waiter.reject(error);
         return;
       }
       // One bad item must not fail its neighbours: commit each alone to find it.

@@ -4,6 +4,7 @@
  * (server-side request forgery). Network errors and 5xx answers are worth another attempt;
  * 4xx answers and refused hosts are not.
  */
+import { deadlineSignal } from "./deadline-signal.js";
 import { PermanentTaskError } from "./handlers.js";
 import type { TaskContext, TaskHandler } from "./handlers.js";
 
@@ -42,29 +43,43 @@ export function createHttpHandler(options: HttpTaskOptions = {}): TaskHandler {
         "host_not_allowed",
       );
     }
-    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
-    const response = await fetch(url, {
-      method: request.method ?? "POST",
-      // The engine's idempotency key wins over a header of the same name in the definition.
-      headers: {
-        "content-type": "application/json",
-        ...request.headers,
-        "idempotency-key": ctx.idempotencyKey,
-      },
-      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      signal,
-      redirect: "error", // a redirect could lead off the allow-list
-    });
-    const body = await readBody(response);
-    if (response.status >= 500) throw new Error(`${url.host} answered ${response.status}`);
-    if (response.status >= 400) {
-      throw new PermanentTaskError(
-        `${url.host} answered ${response.status}`,
-        `http_${response.status}`,
-      );
+    const deadline = deadlineSignal(ctx.signal, timeoutMs);
+    try {
+      return await call(url, request, ctx, deadline.signal);
+    } finally {
+      deadline.dispose();
     }
-    return { status: response.status, body };
   };
+}
+
+/** One request and its answer, as the task's result (or a failure by status). */
+async function call(
+  url: URL,
+  request: HttpTaskInput,
+  ctx: TaskContext,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const response = await fetch(url, {
+    method: request.method ?? "POST",
+    // The engine's idempotency key wins over a header of the same name in the definition.
+    headers: {
+      "content-type": "application/json",
+      ...request.headers,
+      "idempotency-key": ctx.idempotencyKey,
+    },
+    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    signal,
+    redirect: "error", // a redirect could lead off the allow-list
+  });
+  const body = await readBody(response);
+  if (response.status >= 500) throw new Error(`${url.host} answered ${response.status}`);
+  if (response.status >= 400) {
+    throw new PermanentTaskError(
+      `${url.host} answered ${response.status}`,
+      `http_${response.status}`,
+    );
+  }
+  return { status: response.status, body };
 }
 
 function parseInput(input: unknown): HttpTaskInput {

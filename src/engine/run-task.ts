@@ -2,6 +2,7 @@
 import { coerceError } from "../core/errors.js";
 import type { PendingTask, RunEvent } from "../core/interpreter/index.js";
 import { toJsonValue } from "../core/interpreter/index.js";
+import { deadlineSignal, raceAbort } from "./deadline-signal.js";
 import { PermanentTaskError } from "./handlers.js";
 import type { HandlerRegistry } from "./handlers.js";
 
@@ -30,22 +31,23 @@ export async function runTask(
     );
   }
   const timeoutMs = Math.min(task.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS, MAX_TIMER_MS);
-  let signal: AbortSignal = cancelled;
+  const deadline = deadlineSignal(cancelled, timeoutMs);
   try {
-    signal = AbortSignal.any([cancelled, AbortSignal.timeout(timeoutMs)]);
-    const result = await Promise.race([
-      handler(task.input, {
-        idempotencyKey: task.idempotencyKey,
-        attempt: task.attempt,
-        signal,
-        runId,
-        node: task.node,
-      }),
-      aborted(signal),
-    ]);
+    const result = await raceAbort(
+      Promise.resolve().then(() =>
+        handler(task.input, {
+          idempotencyKey: task.idempotencyKey,
+          attempt: task.attempt,
+          signal: deadline.signal,
+          runId,
+          node: task.node,
+        }),
+      ),
+      deadline.signal,
+    );
     return { type: "task_succeeded", result: toJsonValue(result) ?? null };
   } catch (thrown) {
-    if (signal.aborted && !cancelled.aborted) {
+    if (deadline.timedOut) {
       return failed(`the attempt took longer than ${timeoutMs} ms`, "task_timeout", true);
     }
     const error = coerceError(thrown);
@@ -55,18 +57,11 @@ export async function runTask(
       permanent ? (error.code ?? "task_error") : "task_error",
       !permanent,
     );
+  } finally {
+    deadline.dispose();
   }
 }
 
 function failed(message: string, code: string, retryable: boolean): RunEvent {
   return { type: "task_failed", error: { message, code }, retryable };
-}
-
-/** A promise that rejects when `signal` aborts, so a handler that ignores it cannot hang us. */
-function aborted(signal: AbortSignal): Promise<never> {
-  const reason = (): Error => coerceError(signal.reason ?? new Error("aborted"));
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(reason());
-    signal.addEventListener("abort", () => reject(reason()), { once: true });
-  });
 }

@@ -3,6 +3,7 @@
  * old inputs across a schema change. Replay reads only: the run's recorded input and trace, the
  * target's definition; it performs no effect and writes nothing.
  */
+import { LruCache } from "../core/lru-cache.js";
 import jsonata from "jsonata";
 import { StrataError } from "../core/errors.js";
 import type { Run } from "../core/model.js";
@@ -57,10 +58,16 @@ export interface ReplayTargetVersion {
   compiled: CompiledDefinition;
 }
 
+/** How many compiled input adapters one process keeps. */
+const ADAPTER_CACHE_LIMIT = 256;
+
 /** Replay and adapter operations. */
 export class ReplayService {
-  /** Compiled adapters by expression text. */
-  readonly #adapters = new Map<string, jsonata.Expression>();
+  /**
+   * Compiled adapters by expression text, the most recently used kept: callers may send a new
+   * adapter with every replay, and a long-running server must not keep them all.
+   */
+  readonly #adapters = new LruCache<string, jsonata.Expression>(ADAPTER_CACHE_LIMIT);
 
   constructor(
     private readonly deps: ServiceDeps,

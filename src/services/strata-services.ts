@@ -11,10 +11,12 @@ import { AuditService } from "./audit-service.js";
 import type { ServiceDeps } from "./deps.js";
 import { DraftService } from "./draft-service.js";
 import { MigrationService } from "./migration-service.js";
+import { OperationsService } from "./operations-service.js";
 import { PublishService } from "./publish-service.js";
 import { BacktestService } from "./backtest-service.js";
 import { BindingService } from "./binding-service.js";
 import { ReplayService } from "./replay-service.js";
+import { RetentionService } from "./retention-service.js";
 import { RolloutService } from "./rollout-service.js";
 import { RunService } from "./run-service.js";
 import { TokenService } from "./token-service.js";
@@ -30,8 +32,15 @@ export interface ServicesOptions {
   stepLimit?: number;
   /** How long a worker's claim on a task lasts before another worker may take it over (ms). */
   leaseMs?: number;
+  /** How often a task in flight extends its lease (ms; default a third of the lease). */
+  heartbeatMs?: number;
   /** The largest definition stored, as canonical JSON bytes (default 256 KiB). */
   maxDefinitionBytes?: number;
+  /**
+   * Prune finished runs continuously once they ended longer ago than this (ms): `automate`
+   * then removes a small batch per tenant at a time (see retention-service.ts). Off without it.
+   */
+  retention?: number;
 }
 
 /** Every service, sharing one store, clock, handler registry and executor. */
@@ -51,9 +60,14 @@ export interface StrataServices {
   replays: ReplayService;
   backtests: BacktestService;
   migrations: MigrationService;
+  /** Readiness, the worker list and the pending-work gauges. */
+  operations: OperationsService;
+  /** Pruning finished runs (`strata runs prune`) and continuous retention. */
+  retention: RetentionService;
   /**
-   * One round of routing automation: due rollout steps and guard looks, and due schedules.
-   * The worker loop calls it about once a second; returns how many things it looked at.
+   * One round of automation: due rollout steps and guard looks, due schedules, queued
+   * backtests, and retention's next batches when a retention period is set and a round is
+   * due. The worker loop calls it about once a second; returns how many things it did.
    */
   automate(): Promise<number>;
   /** The worker loop, once started in this process. */
@@ -78,6 +92,7 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
     handlers,
     ...(options.stepLimit === undefined ? {} : { stepLimit: options.stepLimit }),
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
   const drafts = new DraftService(deps);
   const runs = new RunService(deps, executor);
@@ -85,7 +100,8 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
   const bindings = new BindingService(deps, runs);
   const replays = new ReplayService(deps, executor);
   const backtests = new BacktestService(deps, replays, executor.workerId);
-  return {
+  const retention = new RetentionService(deps, options.retention);
+  const services: StrataServices = {
     deps,
     handlers,
     executor,
@@ -101,7 +117,14 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
     replays,
     backtests,
     migrations: new MigrationService(deps),
+    operations: new OperationsService(deps, executor, () => services.worker),
+    retention,
+    // Retention last: a prune batch never delays a rollout step, a schedule or a backtest.
     automate: async () =>
-      (await rollouts.runAutomation()) + (await bindings.fireDue()) + (await backtests.runQueued()),
+      (await rollouts.runAutomation()) +
+      (await bindings.fireDue()) +
+      (await backtests.runQueued()) +
+      (await retention.runDue()),
   };
+  return services;
 }

@@ -13,6 +13,8 @@ import { ReadCoalescer } from "./coalesce-reads.js";
 import { precompiled } from "../store/precompiled-query.js";
 import type { StrataSchema, TokensTable } from "../store/schema.js";
 import type { Selectable } from "kysely";
+import { lockFirstStart } from "../store/queries/lock-first-start.js";
+import type { StoreTransaction } from "../store/store.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 
@@ -55,32 +57,57 @@ export class TokenService {
       );
     }
     const role = input.role;
-    const id = newId("tok");
+    const secret = randomBytes(32).toString("base64url");
+    const row = await runChange(this.deps, (trx, now) =>
+      this.#insert(trx, ctx, { role, name: input.name ?? null, secret, now }),
+    );
+    return { ...toInfo(row), token: `${row.id}.${secret}` };
+  }
+
+  /**
+   * On a database without any token, creates an admin token in the caller's tenant (what the
+   * first `strata serve` prints); otherwise null. Decided under a lock, so of several
+   * processes starting at once on an empty database exactly one creates it.
+   */
+  async createFirstAdmin(ctx: CallContext, name: string): Promise<CreatedToken | null> {
     const secret = randomBytes(32).toString("base64url");
     const row = await runChange(this.deps, async (trx, now) => {
-      const values = {
-        tenant_id: ctx.tenantId,
-        id,
-        role,
-        name: input.name ?? null,
-        secret_hash: hashSecret(secret),
-        created_at: now,
-        created_by: ctx.actor,
-        revoked_at: null,
-      };
-      await trx.insertInto("tokens").values(values).execute();
-      await appendAuditEvent(trx, this.deps.store.dialect, {
-        tenantId: ctx.tenantId,
-        actor: ctx.actor,
-        action: "token.created",
-        workflowId: null,
-        subjectId: id,
-        at: now,
-        after: { id, role, name: values.name },
-      });
-      return values;
+      await lockFirstStart(trx, this.deps.store.dialect);
+      const any = await trx.selectFrom("tokens").select("id").limit(1).executeTakeFirst();
+      if (any !== undefined) return null;
+      return this.#insert(trx, ctx, { role: "admin", name, secret, now });
     });
-    return { ...toInfo(row), token: `${id}.${secret}` };
+    return row === null ? null : { ...toInfo(row), token: `${row.id}.${secret}` };
+  }
+
+  async #insert(
+    trx: StoreTransaction,
+    ctx: CallContext,
+    token: { role: Role; name: string | null; secret: string; now: string },
+  ): Promise<Selectable<TokensTable>> {
+    const { role, name, now } = token;
+    const id = newId("tok");
+    const values = {
+      tenant_id: ctx.tenantId,
+      id,
+      role,
+      name,
+      secret_hash: hashSecret(token.secret),
+      created_at: now,
+      created_by: ctx.actor,
+      revoked_at: null,
+    };
+    await trx.insertInto("tokens").values(values).execute();
+    await appendAuditEvent(trx, this.deps.store.dialect, {
+      tenantId: ctx.tenantId,
+      actor: ctx.actor,
+      action: "token.created",
+      workflowId: null,
+      subjectId: id,
+      at: now,
+      after: { id, role, name },
+    });
+    return values;
   }
 
   /** The tenant's tokens, oldest first, without secrets. */

@@ -9,8 +9,11 @@
  * newer Strata is refused rather than used with code that does not know its schema.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { sql } from "kysely";
+import type { Kysely } from "kysely";
 import { StrataError } from "../core/errors.js";
-import type { DialectName } from "./store.js";
+import type { StrataSchema } from "./schema.js";
+import type { DialectName, SchemaStatus } from "./store.js";
 
 /** One migration file, resolved for a dialect. */
 export interface Migration {
@@ -86,4 +89,15 @@ export async function applyMigrations(
     done.push(migration.id);
   }
   return done;
+}
+
+/** The newest migration the database has, against the newest of `migrations`. */
+export async function schemaStatus(
+  db: Kysely<StrataSchema>,
+  migrations: readonly Migration[],
+): Promise<SchemaStatus> {
+  const { rows } = await sql<{
+    id: number | string | null;
+  }>`SELECT MAX(id) AS id FROM strata_migrations`.execute(db);
+  return { applied: Number(rows[0]?.id ?? 0), expected: migrations.at(-1)?.id ?? 0 };
 }

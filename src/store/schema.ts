@@ -2,7 +2,7 @@
  * Kysely's view of the tables in `migrations/`. Column names are the SQL ones (snake_case);
  * rows are mapped to the public camelCase objects in the store's row mappers.
  */
-import type { Generated } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 /** `workflows`: one row per workflow. */
 export interface WorkflowsTable {
@@ -84,6 +84,19 @@ export interface RunsTable {
   binding_id: string | null;
   /** JSON: the moves of this run to other versions (migrations), oldest first. */
   migrations: string | null;
+}
+
+/**
+ * `run_tallies`: how many runs of a version were pruned, by kind and (finished) status, so the
+ * version's run counts stay what they were. `pruned` is a BIGINT, which pg reads as text.
+ */
+export interface RunTalliesTable {
+  tenant_id: string;
+  version_id: string;
+  kind: "production" | "test";
+  status: "completed" | "failed" | "cancelled";
+  pruned: ColumnType<number | string, number, number>;
+  updated_at: string;
 }
 
 /** `input_adapters`: JSONata from one version's input to another's, for replay. */
@@ -204,12 +217,29 @@ export interface TokensTable {
   revoked_at: string | null;
 }
 
+/** A process running the worker loop, as its heartbeat last wrote it (0006_workers.sql). */
+export interface WorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  kind: string;
+  /** JSON array of handler names. */
+  handlers: string;
+  concurrency: number;
+  in_flight: number;
+  lease_ms: number;
+  heartbeat_ms: number;
+  started_at: string;
+  heartbeat_at: string;
+}
+
 /** Every table, as Kysely sees the database. */
 export interface StrataSchema {
   workflows: WorkflowsTable;
   versions: VersionsTable;
   live_routes: LiveRoutesTable;
   runs: RunsTable;
+  run_tallies: RunTalliesTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
   tokens: TokensTable;
@@ -217,4 +247,5 @@ export interface StrataSchema {
   bindings: BindingsTable;
   input_adapters: InputAdaptersTable;
   backtests: BacktestsTable;
+  workers: WorkersTable;
 }

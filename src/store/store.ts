@@ -38,8 +38,33 @@ export interface Store {
    * Only for writes that need nothing read in between; absent on stores without it.
    */
   readonly writeBatch?: (queries: readonly CompiledQuery[]) => Promise<number[]>;
+  /**
+   * Where other processes share the database (PostgreSQL): tells them, inside `trx`, that
+   * runs became due now, so their workers look at once; the news goes out when `trx`
+   * commits. Absent where no other process can be told (SQLite: the executor wakes its own
+   * worker in process).
+   */
+  readonly announceDue?: (trx: StoreTransaction) => Promise<void>;
+  /**
+   * Calls `listener` whenever a process announced due work ({@link announceDue}), and once
+   * after a lost connection to the announcements came back; returns the unsubscribe function.
+   */
+  readonly onDueAnnounced?: (listener: () => void) => () => void;
+  /**
+   * Asks the database for its schema's state: it answers (else `store_unavailable`), and
+   * whether every migration this code knows is applied (for `/readyz`).
+   */
+  health(): Promise<SchemaStatus>;
   /** Closes the connections; the store cannot be used afterwards. */
   close(): Promise<void>;
+}
+
+/** What {@link Store.health} found. */
+export interface SchemaStatus {
+  /** The newest migration applied to the database. */
+  applied: number;
+  /** The newest migration this code knows. */
+  expected: number;
 }
 
 /** Whether a location names a PostgreSQL database rather than a SQLite file. */

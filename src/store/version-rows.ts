@@ -1,4 +1,5 @@
 /** Reads and writes of the `versions` table (drafts and published versions) and run counts. */
+import { sql } from "kysely";
 import type { Insertable, Selectable } from "kysely";
 import type { VersionsTable } from "./schema.js";
 import type { StoreTransaction } from "./store.js";
@@ -270,26 +271,42 @@ export async function deleteVersionRow(
     .execute();
 }
 
-/** Run counts of some versions, by version, kind and status. */
+/**
+ * Run counts of some versions, by version, kind and status: the runs stored plus those a prune
+ * removed (`run_tallies`), so counts, `drained` and L10's delete check read the same after a
+ * prune as before. One statement, so it reads one snapshot on either database: two would count
+ * a run pruned between them twice or not at all. Both halves read by index only: `runs` through
+ * `runs_by_version (tenant_id, version_id, kind, status)`, the tallies through their key.
+ */
 export async function countRunsByVersion(
   q: Executor,
   tenantId: string,
   versionIds: readonly string[],
 ): Promise<Array<{ version_id: string; kind: string; status: string; count: number }>> {
   if (versionIds.length === 0) return [];
-  const rows = await q
+  const stored = q
     .selectFrom("runs")
-    .select(["version_id", "kind", "status"])
-    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .select((eb) => [
+      eb.fn.coalesce("version_id", sql.lit("")).as("version_id"),
+      "kind",
+      "status",
+      eb.fn.countAll<number | string>().as("count"),
+    ])
     .where("tenant_id", "=", tenantId)
     .where("version_id", "in", versionIds)
+    .groupBy(["version_id", "kind", "status"]);
+  const pruned = q
+    .selectFrom("run_tallies")
+    .select(["version_id", "kind", "status", "pruned as count"])
+    .where("tenant_id", "=", tenantId)
+    .where("version_id", "in", versionIds);
+  const rows = await q
+    .selectFrom(stored.unionAll(pruned).as("counted"))
+    .select(["version_id", "kind", "status"])
+    .select((eb) => eb.fn.sum<number | string>("count").as("count"))
     .groupBy(["version_id", "kind", "status"])
     .execute();
-  return rows.map((row) => ({
-    ...row,
-    version_id: row.version_id ?? "",
-    count: Number(row.count),
-  }));
+  return rows.map((row) => ({ ...row, count: Number(row.count) }));
 }
 
 /** Deletes the test runs of a draft (when it is discarded); returns how many. */

@@ -12,24 +12,22 @@ import type { Strata } from "../../index.js";
 import { openLocalEngine } from "../backend.js";
 import type { CommandContext, CommandRunner } from "../command-runner.js";
 import { formatError } from "../output.js";
-import { positiveInteger } from "../positive-integer.js";
-import { allowedHosts, untilStopped } from "./worker.js";
+import { addSettingOptions, resolveSettings } from "../process-settings.js";
+import type { ProcessSettings, SettingName } from "../process-settings.js";
+import { allowedHosts, untilStopped, workerOptions } from "./worker.js";
 
-/** The flags of `serve`. */
-interface ServeFlags {
-  port?: number;
-  host: string;
+/** The flags of `serve`: the process settings, the worker switch and the http allow-list. */
+type ServeFlags = Partial<Record<SettingName, string>> & {
   worker: boolean;
   allowHost?: string[];
-}
+};
 
 /** Adds the `serve` command to the program. */
 export function registerServeCommand(program: Command, runner: CommandRunner): void {
-  program
+  const command = program
     .command("serve")
-    .description("serve the REST API (and run the worker loop) until SIGINT or SIGTERM")
-    .option("--port <n>", "the port to listen on (default: 8080)", positiveInteger)
-    .option("--host <host>", "the address to listen on", "127.0.0.1")
+    .description("serve the REST API (and run the worker loop) until SIGINT or SIGTERM");
+  addSettingOptions(command, "serve")
     .option("--no-worker", "do not run tasks and timers in this process")
     .addHelpText(
       "after",
@@ -42,42 +40,48 @@ export function registerServeCommand(program: Command, runner: CommandRunner): v
       "a host the http task may call; repeat for more",
       (host: string, hosts: string[] | undefined) => [...(hosts ?? []), host],
     )
-    .action((flags: ServeFlags, command: Command) =>
-      runner.runWith(
+    .action((flags: ServeFlags, command: Command) => {
+      let settings: ProcessSettings | undefined;
+      return runner.runWith(
         command,
-        (options, io) =>
-          openLocalEngine(
+        (options, io) => {
+          settings = resolveSettings(flags, io.env);
+          return openLocalEngine(
             options,
             {
               allowedHosts: allowedHosts(io, flags.allowHost),
               ...optional("maxDefinitionBytes", wholeNumber(io.env, "STRATA_DEFINITION_LIMIT")),
+              settings,
             },
             "serve",
-          ),
-        (context) => serve(context, flags),
-      ),
-    );
+          );
+        },
+        (context) => serve(context, flags, settings ?? resolveSettings(flags, context.io.env)),
+      );
+    });
 }
 
 async function serve(
   { backend: strata, output, io }: CommandContext<Strata>,
   flags: ServeFlags,
+  settings: ProcessSettings,
 ): Promise<void> {
   await printFirstAdminToken(strata, (line) => output.note(line));
   const consoleDir = defaultConsoleDir();
   const app = await createApp({
     services: strata.serviceLayer,
     consoleDir,
-    logger: { level: io.env.STRATA_LOG_LEVEL ?? "info" },
+    logger: { level: settings.logLevel },
     ...optional("rateLimit", wholeNumber(io.env, "STRATA_RATE_LIMIT")),
     ...optional("bodyLimit", wholeNumber(io.env, "STRATA_BODY_LIMIT")),
     ...optional("corsOrigins", origins(io.env.STRATA_CORS_ORIGINS)),
   });
   if (flags.worker)
     strata.startWorker({
+      ...workerOptions(settings, "serve"),
       onError: (error) => output.note(`worker: ${formatError(toStrataError(error))}`),
     });
-  const address = await app.listen({ port: flags.port ?? 8080, host: flags.host });
+  const address = await app.listen({ port: settings.port, host: settings.host });
   const consoleUrl = consoleDir === null ? null : `${address}/console/`;
   output.result(
     {
@@ -107,7 +111,6 @@ export const SERVE_ENV = {
   STRATA_DEFINITION_LIMIT: "the largest definition in bytes of canonical JSON (default 262144)",
   STRATA_CORS_ORIGINS:
     "origins allowed to call the API from a browser, comma-separated (default: none)",
-  STRATA_LOG_LEVEL: "pino log level (default info)",
 } as const;
 
 /** A whole number from the environment; unset or blank: undefined. */
@@ -143,12 +146,11 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
 
 /** On a database with no token at all, creates the first admin token and prints it once. */
 async function printFirstAdminToken(strata: Strata, note: (line: string) => void): Promise<void> {
-  const any = await strata.store.db.selectFrom("tokens").select("id").limit(1).executeTakeFirst();
-  if (any !== undefined) return;
-  const created = await strata.tokens.create({
-    role: "admin",
-    name: "first admin (created by strata serve)",
-  });
+  const created = await strata.serviceLayer.tokens.createFirstAdmin(
+    strata.context,
+    "first admin (created by strata serve)",
+  );
+  if (created === null) return;
   note(`first start: an admin token for tenant ${created.tenant} (shown once, keep it):`);
   note(`  ${created.token}`);
 }

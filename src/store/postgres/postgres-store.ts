@@ -2,21 +2,34 @@
  * The PostgreSQL store: a pg pool behind Kysely. Mirrors `../sqlite/sqlite-store.ts`.
  */
 import pg from "pg";
-import { Kysely, PostgresDialect } from "kysely";
-import { applyMigrations, loadMigrations } from "../migrate.js";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import { applyMigrations, loadMigrations, schemaStatus } from "../migrate.js";
 import type { MigrationSession } from "../migrate.js";
 import type { StrataSchema } from "../schema.js";
 import { redactUrl } from "../store.js";
 import type { Store, StoreTransaction } from "../store.js";
+import { withStoreFaults } from "../store-faults.js";
+import { classifyPostgresFault } from "./postgres-faults.js";
+import { DUE_CHANNEL, DueChannel } from "./due-channel.js";
 
 /** An arbitrary constant naming Strata's migration lock among advisory locks. */
 const MIGRATION_LOCK_KEY = 7_301_462_019;
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
-  /** The most connections this process opens (default 10). */
+  /** The most connections this process opens (default 10; `STRATA_POOL_SIZE`). */
   maxConnections?: number;
+  /**
+   * The longest one statement may run before the server cancels it, in ms (default 30,000;
+   * 0: no limit). A cancelled statement is `store_unavailable`: a server too busy to answer.
+   */
+  statementTimeoutMs?: number;
+  /** How long to wait for a connection, from the pool or the server, in ms (default 5,000). */
+  connectTimeoutMs?: number;
 }
+
+/** The default statement timeout: far above any statement Strata makes, short of a hang. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 /**
  * COUNT(*) and other int8 results arrive as strings by default; Strata's counters fit in a
@@ -35,23 +48,43 @@ export async function openPostgresStore(
   url: string,
   options: PostgresStoreOptions = {},
 ): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types });
-  // An idle connection can be closed by the server (restart, failover, admin action). pg
-  // reports that as an 'error' event on the pool, which would crash the process unhandled;
-  // the pool drops the connection and opens a new one on the next query, so nothing is lost.
+  const statementTimeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    types,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    keepAlive: true,
+    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+  });
+  // A connection can be closed by the server at any moment (restart, failover, an
+  // administrator terminating backends, a proxy's timeout). pg reports it as an 'error' event:
+  // on the pool for an idle client, on the client itself while it is checked out (pg-pool
+  // removes its own listener then). Either one unhandled ends the process. The client is
+  // useless afterwards: its next query fails (and becomes `store_unavailable` in the driver),
+  // and the pool discards it when it is released; so the event itself needs no action.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   try {
     await migratePostgres(pool);
   } catch (error) {
     await pool.end();
     throw error;
   }
-  const db = new Kysely<StrataSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<StrataSchema>({
+    dialect: withStoreFaults(new PostgresDialect({ pool }), classifyPostgresFault),
+  });
+  const due = new DueChannel(url);
   return {
     dialect: "postgres",
     location: redactUrl(url),
     db,
     transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) => db.transaction().execute(work),
+    // NOTIFY inside the transaction: PostgreSQL delivers it at COMMIT, and only then, to
+    // every session listening (one notification per transaction however many runs it made).
+    announceDue: async (trx) => void (await sql`SELECT pg_notify(${DUE_CHANNEL}, '')`.execute(trx)),
+    onDueAnnounced: (listener) => due.subscribe(listener),
+    health: () => schemaStatus(db, loadMigrations("postgres")),
     // READ COMMITTED (the default) takes a new snapshot per statement; REPEATABLE READ keeps
     // the first statement's for the whole transaction.
     readSnapshot: <T>(work: (db: Kysely<StrataSchema>) => Promise<T>) =>
@@ -60,7 +93,10 @@ export async function openPostgresStore(
         .setIsolationLevel("repeatable read")
         .setAccessMode("read only")
         .execute(work),
-    close: () => db.destroy(),
+    close: async () => {
+      await due.close();
+      await db.destroy();
+    },
   };
 }
 

@@ -6,15 +6,17 @@
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import type { CompiledQuery, Driver, SqliteDatabase } from "kysely";
-import { applyMigrations, loadMigrations } from "../migrate.js";
+import { applyMigrations, loadMigrations, schemaStatus } from "../migrate.js";
 import type { MigrationSession } from "../migrate.js";
 import type { StrataSchema } from "../schema.js";
 import type { Store, StoreTransaction } from "../store.js";
+import { withStoreFaults } from "../store-faults.js";
 import { configureConnection } from "./connection-settings.js";
 import type { Synchronous } from "./connection-settings.js";
 import { FifoLock, StrataSqliteDriver } from "./sqlite-driver.js";
 import { withStatementCache } from "./statement-cache.js";
 import { SqliteWriteThread } from "./write-thread.js";
+import { classifySqliteFault } from "./sqlite-faults.js";
 
 /** Kysely's SQLite dialect with Strata's driver (see ./sqlite-driver.ts). */
 class StrataSqliteDialect extends SqliteDialect {
@@ -55,7 +57,10 @@ export async function openSqliteStore(
     throw error;
   }
   const db = new Kysely<StrataSchema>({
-    dialect: new StrataSqliteDialect(withStatementCache(database)),
+    dialect: withStoreFaults(
+      new StrataSqliteDialect(withStatementCache(database)),
+      classifySqliteFault,
+    ),
   });
   const inMemory = path === "" || path === ":memory:" || path.startsWith("file::memory:");
   const useThread = (options.writeThread ?? true) && !inMemory;
@@ -111,10 +116,13 @@ export async function openSqliteStore(
               .catch(() => undefined)
               .then(() => void inFlight.delete(settled));
             inFlight.add(settled);
-            return write;
+            return write.catch((error: unknown) => {
+              throw classifySqliteFault(error) ?? error;
+            });
           },
         }
       : {}),
+    health: () => schemaStatus(db, loadMigrations("sqlite")),
     // Batches already handed over (waiting for the thread, the lock or their commit) finish
     // first; none can start after `closed` is set.
     close: async () => {
