@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, as JSON lines on stdout. `--scale N` multiplies the work
  * (default 1). `--only NAME` runs only the benches whose name starts with NAME (`runs`,
- * `http`, `engine.ceiling`…). `--seconds N`: how long the HTTP bench loads each server
+ * `http`, `worker`, `engine.ceiling`…). `--seconds N`: how long the HTTP bench loads each server
  * (default 10). `--db sqlite|postgres`: only that database. PostgreSQL benches use
  * STRATA_BENCH_PG_URL, else STRATA_TEST_PG_URL, else the local server; they are reported as
  * skipped when none answers. `npm run bench` passes `--expose-gc`, so memory figures can start
@@ -12,6 +12,7 @@ import { benchCeiling, benchPersistedStarts, benchResume } from "./engine.js";
 import { benchHttp } from "./http.js";
 import { benchLifecycle } from "./lifecycle.js";
 import { benchSelectors } from "./routing.js";
+import { benchWorkerDrain, benchWorkerSoak } from "./worker.js";
 import { benchPostgresUrl, createBenchDatabase, report } from "./support.js";
 import type { BenchDatabase } from "./support.js";
 
@@ -37,6 +38,12 @@ const databaseBenches: [name: string, run: (database: BenchDatabase) => Promise<
   ["http.runs.start", (database) => benchHttp(database, seconds)],
   ["routing.start", (database) => benchSelectors(database, 3_000 * scale)],
   ["backtest", (database) => benchBacktest(database, 100_000 * scale)],
+  // Worker processes draining due tasks (and their cases), then one worker's memory per task.
+  [
+    "worker.drain",
+    (database) => benchWorkerDrain(database, scale, () => createBenchDatabase(database.db, pgUrl)),
+  ],
+  ["worker.soak", (database) => benchWorkerSoak(database, 100_000 * scale)],
 ];
 const selected = (name: string): boolean => name.startsWith(only);
 

@@ -588,6 +588,8 @@ describe("strata worker", () => {
       database: db,
       pid: process.pid,
       pollMs: 20,
+      concurrency: 32,
+      leaseMs: 60_000,
       allowedHosts: ["b.example.com", "a.example.com", "c.example.com:8443"],
     });
     const run = await json<Run>("run", "start", "timer", "--input", "{}");
@@ -601,19 +603,23 @@ describe("strata worker", () => {
     expect(await worker).toBe(0);
     expect(out).toHaveLength(1);
     expect(err.join("")).toBe(
-      "worker: stop received, finishing the current round\nworker: stopped\n",
+      "worker: stop received, finishing the runs in flight\nworker: stopped\n",
     );
   });
 
   it("says in its help that only the built-in http task runs there", async () => {
     const help = await strata(["worker", "--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/--poll-ms <n>/);
+    expect(help.stdout).toMatch(/--poll-ms <ms>/);
+    expect(help.stdout).toMatch(/--concurrency <n>/);
+    expect(help.stdout).toMatch(/STRATA_WORKER_CONCURRENCY/);
     expect(help.stdout).toMatch(/--allow-host <host>/);
     expect(help.stdout).toMatch(/STRATA_HTTP_ALLOWED_HOSTS/);
     expect(help.stdout).toMatch(/Only the built-in http task runs here/);
     expect(help.stdout).toMatch(/registers in code/);
-    expect(await misused("worker", "--poll-ms", "0")).toMatch(/option '--poll-ms <n>'/);
+    expect(await misused("worker", "--poll-ms", "0")).toMatch(
+      /option '--poll-ms <ms>' argument '0' is invalid\. --poll-ms takes a whole number of 10 or more/,
+    );
   });
 
   it("runs as a process: fires a timer, then stops on SIGTERM with exit code 0", async () => {
@@ -632,7 +638,7 @@ describe("strata worker", () => {
       await until(() => output.stdout.includes("worker started"), 30_000);
       expect(output.stdout).toMatch(
         new RegExp(
-          `^worker started on ${escape(db)} \\(pid ${child.pid}, polling every 50 ms, http hosts: none\\)`,
+          `^worker started on ${escape(db)} \\(pid ${child.pid}, polling every 50 ms, 32 slots, lease 60000 ms, http hosts: none\\)`,
         ),
       );
       const run = await json<Run>("run", "start", "timer", "--input", "{}");
@@ -650,7 +656,7 @@ describe("strata worker", () => {
       child.kill("SIGTERM");
       expect(await output.exit).toBe(0);
       expect(output.stderr).toMatch(
-        /worker: SIGTERM received, finishing the current round\nworker: stopped\n$/,
+        /worker: SIGTERM received, finishing the runs in flight\nworker: stopped\n$/,
       );
     } finally {
       child.kill("SIGKILL");

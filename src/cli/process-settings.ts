@@ -4,6 +4,7 @@
  * default. One table, so the commands' help, their parsing and `docs/operations.md` (whose
  * table a test compares with this one) cannot drift apart.
  */
+import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
 import { StrataError } from "../core/errors.js";
 import { parseRetention } from "../core/retention-period.js";
@@ -171,7 +172,20 @@ type SettingFlags = Partial<Record<SettingName, string>>;
 export function addSettingOptions(command: Command, commandName: "serve" | "worker"): Command {
   for (const spec of Object.values(PROCESS_SETTINGS)) {
     if (!(spec.commands as readonly string[]).includes(commandName)) continue;
-    command.option(spec.flag, `${spec.help} (default: ${spec.shown}; $${spec.env})`);
+    const name = spec.flag.split(" ")[0] ?? spec.flag;
+    // A bad flag is a usage error (exit 2) like any other; the text is parsed again, with the
+    // environment's, by resolveSettings.
+    const option = new Option(spec.flag, `${spec.help} (default: ${spec.shown}; $${spec.env})`);
+    command.addOption(
+      option.argParser((value: string) => {
+        try {
+          spec.parse(value, name);
+        } catch (error) {
+          throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+        }
+        return value;
+      }),
+    );
   }
   return command;
 }

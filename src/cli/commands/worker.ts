@@ -113,9 +113,9 @@ async function runWorker(
   output.result(
     started,
     () =>
-      `worker started on ${started.database} (pid ${started.pid}, ${concurrency} slots, ` +
-      `lease ${leaseMs} ms, http hosts: ${hosts.length === 0 ? "none" : hosts.join(", ")}); ` +
-      "stop it with Ctrl-C or SIGTERM",
+      `worker started on ${started.database} (pid ${started.pid}, polling every ${pollMs} ms, ` +
+      `${concurrency} slots, lease ${leaseMs} ms, http hosts: ` +
+      `${hosts.length === 0 ? "none" : hosts.join(", ")}); stop it with Ctrl-C or SIGTERM`,
   );
   const reason = await untilStopped(io);
   output.note(`worker: ${reason} received, finishing the runs in flight`);
