@@ -8,6 +8,7 @@
  * from a fully collected heap.
  */
 import { benchBacktest } from "./backtest.js";
+import { benchDrainFloor } from "./drain-floor.js";
 import { benchCeiling, benchPersistedStarts, benchResume } from "./engine.js";
 import { benchHttp } from "./http.js";
 import { benchLifecycle } from "./lifecycle.js";
@@ -42,6 +43,11 @@ const databaseBenches: [name: string, run: (database: BenchDatabase) => Promise<
   [
     "worker.drain",
     (database) => benchWorkerDrain(database, scale, () => createBenchDatabase(database.db, pgUrl)),
+  ],
+  // The simplest program with the drain's guarantees (raw drivers, the same schema): its ratio.
+  [
+    "worker.drain.floor",
+    (database) => benchDrainFloor(database, scale, () => createBenchDatabase(database.db, pgUrl)),
   ],
   ["worker.soak", (database) => benchWorkerSoak(database, 100_000 * scale)],
 ];

@@ -79,12 +79,20 @@ export async function openLocalEngine(
   });
 }
 
+/** How long `serve` and `worker` wait at start for an unreachable database. */
+export const STARTUP_RETRY_MS = 60_000;
+
 /** The library options a process's settings stand for. */
 function engineSettings(settings: ProcessSettings): Partial<StrataOptions> {
   return {
     leaseMs: settings.leaseMs,
     ...(settings.heartbeatMs === undefined ? {} : { heartbeatMs: settings.heartbeatMs }),
     ...(settings.retention === undefined ? {} : { retention: settings.retention }),
-    store: { maxConnections: settings.poolSize, statementTimeoutMs: settings.statementTimeoutMs },
+    store: {
+      maxConnections: settings.poolSize,
+      statementTimeoutMs: settings.statementTimeoutMs,
+      // A long-running process started during a database restart waits for it.
+      startupRetryMs: STARTUP_RETRY_MS,
+    },
   };
 }

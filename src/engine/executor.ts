@@ -11,7 +11,7 @@ import { evaluateRoutingKey } from "../core/interpreter/routing-key.js";
 import type { Definition } from "../core/definition/definition.js";
 import type { Clock } from "../core/clock.js";
 import { StrataError, coerceError, isStrataError } from "../core/errors.js";
-import { backoffMs } from "../core/backoff.js";
+import { retryWhile } from "../core/backoff.js";
 import { LruCache } from "../core/lru-cache.js";
 import { newId } from "../core/ids.js";
 import {
@@ -28,6 +28,8 @@ import type {
 } from "../core/interpreter/index.js";
 import type { Run, RunKind, RunRoute } from "../core/model.js";
 import { claimDueRuns } from "../store/queries/claim-due-runs.js";
+import { outcomeStatements, outcomesInOneStatement } from "../store/queries/commit-outcomes.js";
+import type { OutcomeColumns, OutcomeWrite } from "../store/queries/commit-outcomes.js";
 import { findRun, insertRunQueries, insertRuns, updateRunAtRev } from "../store/run-rows.js";
 import type { NewRunRow, RunRow } from "../store/run-rows.js";
 import type { Store, StoreTransaction } from "../store/store.js";
@@ -77,10 +79,7 @@ export interface ExecutorOptions {
 
 /** A worker's change to one run, applied only if the run is still as it was claimed. */
 interface Outcome {
-  tenantId: string;
-  runId: string;
-  rev: number;
-  changes: Partial<RunRow>;
+  write: OutcomeWrite;
   /** The change makes the run due at once (a retry without delay, the next task). */
   dueNow: boolean;
 }
@@ -149,17 +148,36 @@ export class Executor {
       // whatever queued up meanwhile; so a start is handed over at once (ADR 0008).
       writeBatch === undefined ? {} : { inFlight: 4, eager: true },
     );
-    this.#outcomes = new GroupCommit((outcomes) =>
-      options.store.transaction(async (trx) => {
-        const committed: boolean[] = [];
-        for (const outcome of outcomes) {
-          const { tenantId, runId, rev, changes } = outcome;
-          committed.push(await updateRunAtRev(trx, tenantId, runId, rev, changes, this.workerId));
-        }
-        if (outcomes.some((outcome) => outcome.dueNow)) await store.announceDue?.(trx);
-        return committed;
-      }),
+    this.#outcomes = new GroupCommit(
+      (outcomes) => this.#writeOutcomes(outcomes),
+      // Like starts: batches overlap on the write thread (SQLite) or on the pool (PostgreSQL).
+      writeBatch === undefined ? { inFlight: 2 } : { inFlight: 4, eager: true },
     );
+  }
+
+  /**
+   * One batch of outcomes (src/store/queries/commit-outcomes.ts): through the write thread
+   * where the store has one, else in one statement; whether each applied.
+   */
+  async #writeOutcomes(outcomes: readonly Outcome[]): Promise<boolean[]> {
+    const { store } = this.options;
+    const writes = outcomes.map((outcome) => outcome.write);
+    if (store.writeBatch !== undefined) {
+      const changed = await store.writeBatch(outcomeStatements(store.db, writes, this.workerId));
+      return changed.map((rows) => rows > 0);
+    }
+    const statement = outcomesInOneStatement(writes, this.workerId);
+    const announce = store.announceDue !== undefined && outcomes.some((o) => o.dueNow);
+    // One statement commits by itself; a notification must share its transaction.
+    const { rows } = announce
+      ? await store.transaction(async (trx) => {
+          const result = await trx.executeQuery(statement);
+          await store.announceDue?.(trx);
+          return result;
+        })
+      : await store.db.executeQuery(statement);
+    const applied = new Set(rows.map((row) => `${row.tenant_id}/${row.id}`));
+    return writes.map((write) => applied.has(`${write.tenantId}/${write.runId}`));
   }
 
   /** The store this executor writes to. */
@@ -335,24 +353,30 @@ export class Executor {
   async claim(limit: number): Promise<ClaimedRun[]> {
     const now = this.options.clock.now();
     const lease = new Date(now.getTime() + this.leaseMs).toISOString();
-    return this.options.store.transaction((trx) =>
-      claimDueRuns(trx, this.options.store.dialect, {
-        owner: this.workerId,
-        now: now.toISOString(),
-        leaseUntil: lease,
-        limit,
-        handlers: [...this.options.handlers.names()],
-      }),
+    // A claim lost in a crash costs nothing (the runs are claimable again): it need not wait
+    // for the disk.
+    return this.options.store.transaction(
+      (trx) =>
+        claimDueRuns(trx, this.options.store.dialect, {
+          owner: this.workerId,
+          now: now.toISOString(),
+          leaseUntil: lease,
+          limit,
+          handlers: [...this.options.handlers.names()],
+        }),
+      { durable: false },
     );
   }
 
   /**
    * Runs a claimed run's task or fires its timer, and commits the outcome. Never throws: a
    * run the engine cannot continue fails with the cause; while the database is away the run
-   * is left leased, and another claim takes it once the lease has run out.
+   * is left leased, and another claim takes it once the lease has run out. `onAttempted` is
+   * called once the handler is done and only the commit remains (or when there is nothing to
+   * do): the worker loop frees the run's slot then.
    */
-  work(run: ClaimedRun): Promise<void> {
-    return this.#process(run).catch((error: unknown) => this.#failStuck(run, error));
+  work(run: ClaimedRun, onAttempted?: () => void): Promise<void> {
+    return this.#process(run, onAttempted).catch((error: unknown) => this.#failStuck(run, error));
   }
 
   /**
@@ -409,7 +433,21 @@ export class Executor {
     if (failed) this.#emit(row, row.status, "failed");
   }
 
-  async #process(row: RunRow): Promise<void> {
+  async #process(row: RunRow, onAttempted?: () => void): Promise<void> {
+    let told = false;
+    const attempted = (): void => {
+      if (told) return;
+      told = true;
+      onAttempted?.();
+    };
+    try {
+      await this.#attempt(row, attempted);
+    } finally {
+      attempted();
+    }
+  }
+
+  async #attempt(row: RunRow, onAttempted: () => void): Promise<void> {
     const snapshot = JSON.parse(row.snapshot) as RunSnapshot;
     const pending = snapshot.pending;
     // Compile before calling a handler: a run that cannot continue fails before its effect.
@@ -431,16 +469,15 @@ export class Executor {
       return; // nothing due after all (changed since it was claimed); the lease just lapses
     }
     const now = this.options.clock.now();
-    const changes = await this.#advanceRow(this.options.store.db, row, snapshot, event, now);
-    const dueNow = isDueNow({ due_at: changes.due_at ?? null, updated_at: now.toISOString() });
+    const columns = await this.#advanceRow(this.options.store.db, row, snapshot, event, now);
+    const dueNow = isDueNow(columns);
+    onAttempted();
     // Only if the run is as we claimed it: a signal, a cancel or another worker may have won.
     const committed = await this.#commitOutcome({
-      tenantId: row.tenant_id,
-      runId: row.id,
-      rev: row.rev,
-      changes: { ...changes, lease_owner: null, lease_until: null },
+      write: { tenantId: row.tenant_id, runId: row.id, rev: row.rev, columns },
       dueNow,
     });
+    const changes = columns;
     if (committed) this.#emit(row, row.status, changes.status);
     if (committed && dueNow) this.#notifyDue();
   }
@@ -452,17 +489,12 @@ export class Executor {
    * runs the attempt again (at least once, with the same idempotency key); should this commit
    * still land after such a claim, its revision check refuses it, so one outcome counts.
    */
-  async #commitOutcome(outcome: Outcome): Promise<boolean> {
-    const giveUpAt = Date.now() + this.leaseMs;
-    for (let failures = 1; ; failures++) {
-      try {
-        return await this.#outcomes.add(outcome);
-      } catch (error) {
-        const wait = backoffMs(failures, { maxMs: Math.min(5000, this.leaseMs / 4) });
-        if (!isStrataError(error, "store_unavailable") || Date.now() + wait > giveUpAt) throw error;
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-    }
+  #commitOutcome(outcome: Outcome): Promise<boolean> {
+    return retryWhile(
+      () => this.#outcomes.add(outcome),
+      (error) => isStrataError(error, "store_unavailable"),
+      { forMs: this.leaseMs, maxMs: Math.min(5000, this.leaseMs / 4) },
+    );
   }
 
   /**
@@ -476,14 +508,16 @@ export class Executor {
       () => {
         const until = new Date(this.options.clock.now().getTime() + leaseMs).toISOString();
         this.options.store
-          .transaction((trx) =>
-            trx
-              .updateTable("runs")
-              .set({ lease_until: until })
-              .where("tenant_id", "=", row.tenant_id)
-              .where("id", "=", row.id)
-              .where("lease_owner", "=", this.workerId)
-              .execute(),
+          .transaction(
+            (trx) =>
+              trx
+                .updateTable("runs")
+                .set({ lease_until: until })
+                .where("tenant_id", "=", row.tenant_id)
+                .where("id", "=", row.id)
+                .where("lease_owner", "=", this.workerId)
+                .execute(),
+            { durable: false },
           )
           .catch(() => undefined); // a missed beat only shortens the lease
       },
@@ -499,7 +533,7 @@ export class Executor {
     snapshot: RunSnapshot,
     event: RunEvent,
     now: Date,
-  ): Promise<Partial<RunRow>> {
+  ): Promise<OutcomeColumns> {
     const compiled = await this.#compileRow(q, row);
     const env = this.#env(
       row.id,

@@ -62,7 +62,10 @@ export class Worker {
   #done: Promise<void> = Promise.resolve();
   #automationDone: Promise<void> = Promise.resolve();
   #unsubscribe: (() => void)[] = [];
+  /** Runs whose handler is running (or timer firing): the slots in use. */
   #inFlight = 0;
+  /** Runs claimed whose outcome is not committed yet (their slots may be free already). */
+  #unsettled = 0;
   #idle: (() => void) | null = null;
   #lastTick = 0;
   #registry: WorkerRegistry | null = null;
@@ -136,7 +139,12 @@ export class Worker {
     let failures = 0;
     while (this.#running) {
       this.#lastTick = Date.now();
-      const free = this.concurrency - this.#inFlight;
+      // A slot frees when its handler is done; the outcome commits with others after. Runs
+      // still committing are bounded too, so a slow database holds claims back.
+      const free = Math.min(
+        this.concurrency - this.#inFlight,
+        4 * this.concurrency - this.#unsettled,
+      );
       // Claim when a quarter of the slots are free (or all would be): one claim per slot
       // freed would cost a query per task.
       if (free <= 0 || (free < Math.ceil(this.concurrency / 4) && this.#inFlight > 0)) {
@@ -156,16 +164,21 @@ export class Worker {
       }
       for (const run of claimed) {
         this.#inFlight++;
-        void this.executor.work(run).finally(() => {
+        this.#unsettled++;
+        const attempted = (): void => {
           this.#inFlight--;
-          if (this.#inFlight === 0) this.#idle?.();
+          this.#signal();
+        };
+        void this.executor.work(run, attempted).finally(() => {
+          this.#unsettled--;
+          if (this.#unsettled === 0) this.#idle?.();
           this.#signal();
         });
       }
       // A full claim: more may be due, go again (when slots allow).
       if (claimed.length < asked) await this.#sleep(pollMs);
     }
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    if (this.#unsettled > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     this.#idle = null;
   }
 

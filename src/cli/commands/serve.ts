@@ -7,9 +7,10 @@
 import type { Command } from "commander";
 import { createApp } from "../../api/app.js";
 import { defaultConsoleDir } from "../../api/console.js";
-import { StrataError, toStrataError } from "../../core/errors.js";
+import { StrataError, isStrataError, toStrataError } from "../../core/errors.js";
 import type { Strata } from "../../index.js";
-import { openLocalEngine } from "../backend.js";
+import { STARTUP_RETRY_MS, openLocalEngine } from "../backend.js";
+import { retryWhile } from "../../core/backoff.js";
 import type { CommandContext, CommandRunner } from "../command-runner.js";
 import { formatError } from "../output.js";
 import { addSettingOptions, resolveSettings } from "../process-settings.js";
@@ -144,11 +145,20 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
-/** On a database with no token at all, creates the first admin token and prints it once. */
+/**
+ * On a database with no token at all, creates the first admin token and prints it once. The
+ * database may still be coming back from a restart (the store waited for it at open): retried
+ * while it is unavailable, for as long as opening would have waited.
+ */
 async function printFirstAdminToken(strata: Strata, note: (line: string) => void): Promise<void> {
-  const created = await strata.serviceLayer.tokens.createFirstAdmin(
-    strata.context,
-    "first admin (created by strata serve)",
+  const created = await retryWhile(
+    () =>
+      strata.serviceLayer.tokens.createFirstAdmin(
+        strata.context,
+        "first admin (created by strata serve)",
+      ),
+    (error) => isStrataError(error, "store_unavailable"),
+    { forMs: STARTUP_RETRY_MS },
   );
   if (created === null) return;
   note(`first start: an admin token for tenant ${created.tenant} (shown once, keep it):`);

@@ -7,10 +7,11 @@ import { applyMigrations, loadMigrations, schemaStatus } from "../migrate.js";
 import type { MigrationSession } from "../migrate.js";
 import type { StrataSchema } from "../schema.js";
 import { redactUrl } from "../store.js";
-import type { Store, StoreTransaction } from "../store.js";
+import type { Store, StoreTransaction, TransactionOptions } from "../store.js";
 import { withStoreFaults } from "../store-faults.js";
 import { classifyPostgresFault } from "./postgres-faults.js";
 import { DUE_CHANNEL, DueChannel } from "./due-channel.js";
+import { retryWhile } from "../../core/backoff.js";
 
 /** An arbitrary constant naming Strata's migration lock among advisory locks. */
 const MIGRATION_LOCK_KEY = 7_301_462_019;
@@ -26,6 +27,12 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
   /** How long to wait for a connection, from the pool or the server, in ms (default 5,000). */
   connectTimeoutMs?: number;
+  /**
+   * How long opening may keep retrying while the server is unreachable (a restart or a
+   * failover under way), in ms; 0 (the default, for one-shot commands) fails at once.
+   * `strata serve` and `strata worker` wait up to a minute.
+   */
+  startupRetryMs?: number;
 }
 
 /** The default statement timeout: far above any statement Strata makes, short of a hang. */
@@ -66,7 +73,7 @@ export async function openPostgresStore(
   pool.on("error", () => undefined);
   pool.on("connect", (client) => client.on("error", () => undefined));
   try {
-    await migratePostgres(pool);
+    await migrateWhenReachable(pool, options.startupRetryMs ?? 0);
   } catch (error) {
     await pool.end();
     throw error;
@@ -79,7 +86,12 @@ export async function openPostgresStore(
     dialect: "postgres",
     location: redactUrl(url),
     db,
-    transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) => db.transaction().execute(work),
+    transaction: <T>(work: (trx: StoreTransaction) => Promise<T>, options?: TransactionOptions) =>
+      db.transaction().execute(async (trx) => {
+        // Only this transaction's commit skips the wait for the WAL flush.
+        if (options?.durable === false) await sql`SET LOCAL synchronous_commit = off`.execute(trx);
+        return work(trx);
+      }),
     // NOTIFY inside the transaction: PostgreSQL delivers it at COMMIT, and only then, to
     // every session listening (one notification per transaction however many runs it made).
     announceDue: async (trx) => void (await sql`SELECT pg_notify(${DUE_CHANNEL}, '')`.execute(trx)),
@@ -98,6 +110,19 @@ export async function openPostgresStore(
       await db.destroy();
     },
   };
+}
+
+/**
+ * Migrates, retrying with jittered backoff for up to `retryMs` while the server answers as
+ * unreachable: a process started during a restart or failover waits for the database instead
+ * of exiting. Any other error, or the last one after the deadline, is thrown.
+ */
+function migrateWhenReachable(pool: pg.Pool, retryMs: number): Promise<void> {
+  return retryWhile(
+    () => migratePostgres(pool),
+    (error) => classifyPostgresFault(error) !== undefined,
+    { forMs: retryMs },
+  );
 }
 
 /** Applies pending migrations in one transaction holding an advisory lock. */
