@@ -17,13 +17,15 @@
  *   every outcome with its revision and lease check (as src/store/queries/commit-outcomes.ts:
  *   `WHERE rev = ? AND lease_owner = ?`, rev + 1, lease released, due_at NULL): one transaction
  *   per batch on SQLite, one UPDATE … FROM (VALUES …) on PostgreSQL. An outcome counts once its
- *   commit has returned. Tasks/s from `go` to the last commit, as `worker.drain` measures.
+ *   durable commit has returned. A claim, as Strata's, commits without waiting for the disk (a
+ *   claim lost in a crash only delays its runs until the lease runs out). Tasks/s from `go` to
+ *   the last commit, as `worker.drain` measures.
  *
  * Variants: `sequential` claims, commits, then claims again. `pipelined` does not wait for a
  * batch's outcomes to commit before the next claim: on PostgreSQL the claims go on one
  * connection while up to {@link PIPELINE_DEPTH} outcome statements commit on others; on SQLite,
  * whose single writer cannot overlap two write transactions, a batch's outcomes and the next
- * claim share one transaction (one durable commit per batch instead of two).
+ * claim share one transaction (one transaction per batch instead of two; one fsync either way).
  *
  * At the end the runs table is checked: every run completed, at revision 1 (its one outcome
  * applied once), no lease left, nothing due; and no outcome was refused.
@@ -199,6 +201,11 @@ interface ChildConfig {
   db: Db;
   location: string;
   variant: Variant;
+  /**
+   * PostgreSQL: the claim as a named prepared statement (planned generically after five runs)
+   * or unnamed, planned anew with each claim's values, as Kysely (so Strata) sends it.
+   */
+  namedClaim: boolean;
 }
 
 /** What the drain process did. Times are epoch ms. */
@@ -211,6 +218,15 @@ interface ChildStats {
   claims: number;
   /** The most runs claimed whose outcome was not committed yet, at once. */
   maxUnsettled: number;
+  /**
+   * Where the time went, in ms: claim statements, the tasks (JSON in and out, the handler),
+   * outcome statements (on PostgreSQL each with its commit, summed even where they overlap),
+   * and on SQLite the rest of the transactions (BEGIN, COMMIT and its fsync).
+   */
+  claimMs: number;
+  taskMs: number;
+  outcomeMs: number;
+  commitMs: number;
 }
 
 type ChildMessage = { type: "ready" } | { type: "done"; stats: ChildStats };
@@ -237,17 +253,21 @@ function drainSqlite(config: ChildConfig, owner: string, stats: ChildStats): voi
       "WHERE tenant_id = ? AND id = ? AND rev = ? AND lease_owner = ?",
   );
   const claimBatch = (): Row[] => {
+    const began = performance.now();
     const t = Date.now();
     stats.claims++;
-    return claim.all({
+    const rows = claim.all({
       owner,
       leaseUntil: new Date(t + LEASE_MS).toISOString(),
       now: new Date(t).toISOString(),
       handler: HANDLER,
       limit: CLAIM_LIMIT,
     }) as Row[];
+    stats.claimMs += performance.now() - began;
+    return rows;
   };
   const applyOutcomes = (outcomes: readonly Outcome[]): number => {
+    const began = performance.now();
     let applied = 0;
     for (const o of outcomes)
       applied += commit.run(
@@ -263,6 +283,7 @@ function drainSqlite(config: ChildConfig, owner: string, stats: ChildStats): voi
         o.rev,
         owner,
       ).changes;
+    stats.outcomeMs += performance.now() - began;
     return applied;
   };
   const settle = (outcomes: readonly Outcome[], applied: number): void => {
@@ -270,30 +291,55 @@ function drainSqlite(config: ChildConfig, owner: string, stats: ChildStats): voi
     stats.refused += outcomes.length - applied;
     stats.lastCommitAt = now();
   };
-  const claimTx = db.transaction(claimBatch);
-  const commitTx = db.transaction(applyOutcomes);
+  /** `work` in a BEGIN IMMEDIATE transaction; its time besides the statements is commitMs. */
+  const immediate = <A extends unknown[], R>(work: (...args: A) => R) => {
+    const transaction = db.transaction(work);
+    return (...args: A): R => {
+      const began = performance.now();
+      const statements = stats.claimMs + stats.outcomeMs;
+      const result = transaction.immediate(...args);
+      stats.commitMs += performance.now() - began - (stats.claimMs + stats.outcomeMs - statements);
+      return result;
+    };
+  };
+  // A claim lost in a crash costs nothing (its runs are claimable again once the lease runs
+  // out), so, as Strata's, it commits without the fsync (NORMAL); its WAL frames become durable
+  // with the next FULL commit.
+  const claimInTx = immediate(claimBatch);
+  const claimTx = (): Row[] => {
+    db.pragma("synchronous = NORMAL");
+    try {
+      return claimInTx();
+    } finally {
+      db.pragma("synchronous = FULL");
+    }
+  };
+  const commitTx = immediate(applyOutcomes);
   // Pipelined: the batch's outcomes, then the next claim, in one transaction.
-  const fusedTx = db.transaction((outcomes: readonly Outcome[]) => ({
+  const fusedTx = immediate((outcomes: readonly Outcome[]) => ({
     applied: applyOutcomes(outcomes),
     claimed: claimBatch(),
   }));
   const run = (rows: readonly Row[]): Outcome[] => {
+    const began = performance.now();
     const at = new Date().toISOString();
-    return rows.map((row) => runTask(row, at));
+    const outcomes = rows.map((row) => runTask(row, at));
+    stats.taskMs += performance.now() - began;
+    return outcomes;
   };
   try {
     if (config.variant === "sequential") {
       for (;;) {
-        const rows = claimTx.immediate();
+        const rows = claimTx();
         if (rows.length === 0) break;
         stats.maxUnsettled = Math.max(stats.maxUnsettled, rows.length);
         const outcomes = run(rows);
-        settle(outcomes, commitTx.immediate(outcomes));
+        settle(outcomes, commitTx(outcomes));
       }
     } else {
       let pending: Outcome[] = [];
       for (;;) {
-        const { applied, claimed } = fusedTx.immediate(pending);
+        const { applied, claimed } = fusedTx(pending);
         if (pending.length > 0) settle(pending, applied);
         if (claimed.length === 0) break;
         stats.maxUnsettled = Math.max(stats.maxUnsettled, claimed.length);
@@ -333,7 +379,7 @@ function outcomeStatement(outcomes: readonly Outcome[], owner: string): pg.Query
 
 /** PostgreSQL: claims on one pooled connection, outcomes on the same or (pipelined) others. */
 async function drainPostgres(config: ChildConfig, owner: string, stats: ChildStats) {
-  const pool = new pg.Pool({ connectionString: config.location, max: PIPELINE_DEPTH + 1 });
+  const pool = new pg.Pool({ connectionString: config.location, max: PIPELINE_DEPTH + 2 });
   const claimText = claimSql({
     owner: "$1",
     leaseUntil: "$2",
@@ -342,12 +388,18 @@ async function drainPostgres(config: ChildConfig, owner: string, stats: ChildSta
     limit: "$5",
     lock: " FOR UPDATE SKIP LOCKED",
   });
+  // Claims on a connection of their own that commits without waiting for the WAL flush: a
+  // claim lost in a crash costs nothing (as Strata's: `synchronous_commit = off`). Outcomes
+  // commit on other connections, durably.
   const claimer = await pool.connect();
+  await claimer.query("SET synchronous_commit = off");
+  const committer = await pool.connect();
   const claimBatch = async (): Promise<Row[]> => {
+    const began = performance.now();
     const t = Date.now();
     stats.claims++;
     const result = await claimer.query<Row>({
-      name: "floor-claim",
+      ...(config.namedClaim ? { name: "floor-claim" } : {}),
       text: claimText,
       values: [
         owner,
@@ -357,11 +409,14 @@ async function drainPostgres(config: ChildConfig, owner: string, stats: ChildSta
         CLAIM_LIMIT,
       ],
     });
+    stats.claimMs += performance.now() - began;
     return result.rows;
   };
   let unsettled = 0;
   const commit = async (client: pg.PoolClient | pg.Pool, outcomes: Outcome[]): Promise<void> => {
+    const began = performance.now();
     const result = await client.query(outcomeStatement(outcomes, owner));
+    stats.outcomeMs += performance.now() - began;
     const applied = result.rowCount ?? 0;
     stats.applied += applied;
     stats.refused += outcomes.length - applied;
@@ -369,8 +424,11 @@ async function drainPostgres(config: ChildConfig, owner: string, stats: ChildSta
     unsettled -= outcomes.length;
   };
   const run = (rows: readonly Row[]): Outcome[] => {
+    const began = performance.now();
     const at = new Date().toISOString();
-    return rows.map((row) => runTask(row, at));
+    const outcomes = rows.map((row) => runTask(row, at));
+    stats.taskMs += performance.now() - began;
+    return outcomes;
   };
   try {
     if (config.variant === "sequential") {
@@ -379,14 +437,17 @@ async function drainPostgres(config: ChildConfig, owner: string, stats: ChildSta
         if (rows.length === 0) break;
         unsettled += rows.length;
         stats.maxUnsettled = Math.max(stats.maxUnsettled, unsettled);
-        await commit(claimer, run(rows));
+        await commit(committer, run(rows));
       }
     } else {
       const committing = new Set<Promise<void>>();
       const failed: { error?: Error } = {};
+      const rethrow = (): void => {
+        if (failed.error !== undefined) throw failed.error;
+      };
       for (;;) {
         while (committing.size >= PIPELINE_DEPTH) await Promise.race(committing);
-        if (failed.error !== undefined) throw failed.error;
+        rethrow();
         const rows = await claimBatch();
         if (rows.length === 0) break; // what is left is ours, committing
         unsettled += rows.length;
@@ -399,10 +460,11 @@ async function drainPostgres(config: ChildConfig, owner: string, stats: ChildSta
         committing.add(done);
       }
       await Promise.all(committing);
-      if (failed.error !== undefined) throw failed.error;
+      rethrow();
     }
   } finally {
     claimer.release();
+    committer.release();
     await pool.end();
   }
 }
@@ -424,6 +486,10 @@ function childMain(): void {
       refused: 0,
       claims: 0,
       maxUnsettled: 0,
+      claimMs: 0,
+      taskMs: 0,
+      outcomeMs: 0,
+      commitMs: 0,
     };
     const drained =
       config.db === "sqlite"
@@ -604,7 +670,12 @@ async function checkRuns(raw: Raw, runs: number, stats: ChildStats): Promise<str
 }
 
 /** One case on a fresh database: the real schema, the start floor, then the drain floor. */
-async function floorCase(database: BenchDatabase, variant: Variant, runs: number): Promise<void> {
+async function floorCase(
+  database: BenchDatabase,
+  variant: Variant,
+  namedClaim: boolean,
+  runs: number,
+): Promise<void> {
   const loadavg = loadAverage();
   const template = await realRow(database.location);
   let raw = openRaw(database.db, database.location);
@@ -614,7 +685,12 @@ async function floorCase(database: BenchDatabase, variant: Variant, runs: number
   } finally {
     await raw.close();
   }
-  const stats = await drainFloor({ db: database.db, location: database.location, variant });
+  const stats = await drainFloor({
+    db: database.db,
+    location: database.location,
+    variant,
+    namedClaim,
+  });
   raw = openRaw(database.db, database.location);
   let problems: string[];
   try {
@@ -623,22 +699,28 @@ async function floorCase(database: BenchDatabase, variant: Variant, runs: number
     await raw.close();
   }
   if (problems.length > 0) {
-    process.stderr.write(`worker.drain.floor (${database.db}, ${variant}): ${problems.join("; ")}\n`);
+    process.stderr.write(
+      `worker.drain.floor (${database.db}, ${variant}): ${problems.join("; ")}\n`,
+    );
     process.exitCode = 1;
   }
   const drainSeconds = (stats.lastCommitAt - stats.goAt) / 1000;
   const startRate = runs / startSeconds;
   const drainRate = stats.applied / drainSeconds;
-  const sample = startColumns(0, runId(0), new Date().toISOString());
+  // A run halfway, as started and as completed (the sizes vary with the digits of `i`).
+  const at = new Date().toISOString();
+  const sample: Row = { id: runId(runs >> 1), rev: 0, ...startColumns(runs >> 1, runId(runs >> 1), at) };
+  const completed = runTask({ tenant_id: "default", ...sample }, at);
   report({
     bench: "worker.drain.floor",
     db: database.db,
     variant,
+    claimStatement: database.db === "sqlite" ? null : namedClaim ? "named" : "unnamed",
     note:
       variant === "sequential"
         ? "raw driver: claim 32, commit their outcomes, claim again"
         : database.db === "sqlite"
-          ? "raw driver: a batch's outcomes and the next claim in one transaction"
+          ? "raw driver: one transaction commits a batch's outcomes and claims the next"
           : `raw driver: claims on one connection, up to ${PIPELINE_DEPTH} outcome commits in flight`,
     runs,
     startRowsPerSec: round(startRate),
@@ -648,8 +730,13 @@ async function floorCase(database: BenchDatabase, variant: Variant, runs: number
     ratio: round(drainRate / startRate),
     claims: stats.claims,
     maxUnsettled: stats.maxUnsettled,
+    claimMs: round(stats.claimMs),
+    taskMs: round(stats.taskMs),
+    outcomeMs: round(stats.outcomeMs),
+    commitMs: database.db === "sqlite" ? round(stats.commitMs) : null,
     snapshotBytes: String(sample.snapshot).length,
     traceBytes: String(sample.trace).length,
+    completedTraceBytes: completed.trace.length,
     exactlyOnce: problems.length === 0,
     loadavg,
     cores: availableParallelism(),
@@ -657,7 +744,11 @@ async function floorCase(database: BenchDatabase, variant: Variant, runs: number
 }
 
 /**
- * `worker.drain.floor`: the `sequential` case on `database`, `pipelined` on one from `fresh`.
+ * `worker.drain.floor`: `sequential` and `pipelined`, each on a fresh database (the first on
+ * `database`). On PostgreSQL `pipelined` again with the claim unnamed, as Kysely sends
+ * Strata's: on a fresh table (no statistics) each claim is then planned with its values as a
+ * bitmap scan of every due run and a sort, where the named statement's generic plan walks
+ * `runs_due` in order and stops after 32.
  */
 export async function benchDrainFloor(
   database: BenchDatabase,
@@ -665,12 +756,18 @@ export async function benchDrainFloor(
   fresh: () => Promise<BenchDatabase>,
 ): Promise<void> {
   const runs = Math.round(20_000 * scale);
-  await floorCase(database, "sequential", runs);
-  const other = await fresh();
-  try {
-    await floorCase(other, "pipelined", runs);
-  } finally {
-    await other.drop();
+  const cases: [Variant, boolean][] = [
+    ["sequential", true],
+    ["pipelined", true],
+    ...(database.db === "postgres" ? ([["pipelined", false]] as [Variant, boolean][]) : []),
+  ];
+  for (const [index, [variant, namedClaim]] of cases.entries()) {
+    const target = index === 0 ? database : await fresh();
+    try {
+      await floorCase(target, variant, namedClaim, runs);
+    } finally {
+      if (target !== database) await target.drop();
+    }
   }
 }
 

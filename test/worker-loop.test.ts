@@ -113,6 +113,32 @@ describe.each(DIALECTS)("the worker loop on %s", (dialect) => {
       });
       expect(listed.statusCode).toBe(200);
       expect(listed.json()).toMatchObject({ items: [{ kind: "serve", concurrency: 2 }] });
+      // The gauges of work in progress: a waiting run of this tenant, the slots of this loop.
+      await strata.workflows.create({
+        key: "parked",
+        definition: {
+          start: "hold",
+          nodes: {
+            hold: { type: "wait", signal: "go", next: "done" },
+            done: { type: "end", output: { ok: "true" } },
+          },
+        },
+      });
+      await strata.drafts.publish("parked", {});
+      await strata.runs.start("parked", { input: {} });
+      const metrics = await app.inject({
+        method: "GET",
+        url: "/metrics",
+        headers: { authorization: `Bearer ${viewer.token}` },
+      });
+      expect(metrics.statusCode).toBe(200);
+      expect(metrics.body).toMatch(
+        new RegExp(`strata_runs_open\\{tenant="${strata.context.tenantId}",status="waiting"\\} 1`),
+      );
+      expect(metrics.body).toMatch(/strata_runs_due \d+/);
+      expect(metrics.body).toMatch(/strata_claim_lag_seconds \d/);
+      expect(metrics.body).toMatch(/strata_worker_slots\{state="total"\} 2/);
+      expect(metrics.body).toMatch(/strata_tasks_in_flight 0/);
     } finally {
       await strata.stopWorker();
       await app.close();

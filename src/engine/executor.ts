@@ -166,7 +166,7 @@ export class Executor {
       const changed = await store.writeBatch(outcomeStatements(store.db, writes, this.workerId));
       return changed.map((rows) => rows > 0);
     }
-    const statement = outcomesInOneStatement(writes, this.workerId);
+    const statement = outcomesInOneStatement(writes, this.workerId, store.dialect);
     const announce = store.announceDue !== undefined && outcomes.some((o) => o.dueNow);
     // One statement commits by itself; a notification must share its transaction.
     const { rows } = announce

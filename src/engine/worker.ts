@@ -159,7 +159,8 @@ export class Worker {
       } catch (error) {
         if (failures === 0 || !isStrataError(error, "store_unavailable")) this.#report(error);
         failures++;
-        await this.#sleep(backoffMs(failures));
+        // Not cut short by due work: that would retry at the pace of events, not of backoff.
+        await this.#pause(backoffMs(failures));
         continue;
       }
       for (const run of claimed) {

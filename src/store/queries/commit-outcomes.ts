@@ -12,14 +12,16 @@
  * - SQLite: one precompiled UPDATE per outcome, all handed to the write thread in one batch
  *   (`Store.writeBatch`), so the row writes and the commit run beside the event loop as run
  *   starts do; the thread answers the rows each statement changed: 1 applied, 0 refused.
- * - PostgreSQL: one UPDATE … FROM (VALUES …) for the whole batch, one round trip however many
- *   outcomes, answering the ids it applied (per-row UPDATEs cost a round trip each: 1,150
- *   tasks/s drained against 8,000–10,000 runs/s started).
+ * - Otherwise (PostgreSQL, and SQLite without a write thread, `:memory:`): one UPDATE … FROM
+ *   (VALUES …) for the whole batch, one round trip however many outcomes, answering the ids
+ *   it applied (per-row UPDATEs cost PostgreSQL a round trip each: 1,150 tasks/s drained
+ *   against 8,000–10,000 runs/s started). Both dialects take this form (SQLite since 3.33).
  */
 import { CompiledQuery } from "kysely";
 import type { Kysely } from "kysely";
 import { precompiled } from "../precompiled-query.js";
 import type { RunsTable, StrataSchema } from "../schema.js";
+import type { DialectName } from "../store.js";
 
 /** The columns an outcome writes besides the revision and the released lease. */
 export const OUTCOME_COLUMNS = [
@@ -98,27 +100,30 @@ export function outcomeStatements(
 export function outcomesInOneStatement(
   outcomes: readonly OutcomeWrite[],
   owner: string,
+  dialect: DialectName,
 ): CompiledQuery<{ tenant_id: string; id: string }> {
-  const parameters: unknown[] = [owner];
+  const parameters: unknown[] = [];
+  // PostgreSQL numbers its parameters, SQLite takes `?` in order of appearance.
+  const next = (value: unknown): string => {
+    parameters.push(value);
+    return dialect === "postgres" ? `$${parameters.length}` : "?";
+  };
   const rows = outcomes.map((outcome) => {
-    const values = [
-      outcome.tenantId,
-      outcome.runId,
-      outcome.rev,
-      ...OUTCOME_COLUMNS.map((column) => outcome.columns[column]),
+    const placeholders = [
+      next(outcome.tenantId),
+      next(outcome.runId),
+      `CAST(${next(outcome.rev)} AS INTEGER)`,
+      ...OUTCOME_COLUMNS.map((column) => next(outcome.columns[column])),
     ];
-    const placeholders = values.map((value, index) => {
-      parameters.push(value);
-      return index === 2 ? `CAST($${parameters.length} AS INTEGER)` : `$${parameters.length}`;
-    });
     return `(${placeholders.join(", ")})`;
   });
   // VALUES columns are column1 (tenant), column2 (id), column3 (rev), then the outcome's.
   const assignments = OUTCOME_COLUMNS.map((column, index) => `${column} = v.column${index + 4}`);
+  // No alias for the table: SQLite's RETURNING takes only its bare column names.
   const sql =
-    `UPDATE runs AS r SET ${assignments.join(", ")}, lease_owner = NULL, lease_until = NULL, ` +
-    `rev = r.rev + 1 FROM (VALUES ${rows.join(", ")}) AS v ` +
-    `WHERE r.tenant_id = v.column1 AND r.id = v.column2 AND r.rev = v.column3 ` +
-    `AND r.lease_owner = $1 RETURNING r.tenant_id, r.id`;
+    `UPDATE runs SET ${assignments.join(", ")}, lease_owner = NULL, lease_until = NULL, ` +
+    `rev = runs.rev + 1 FROM (VALUES ${rows.join(", ")}) AS v ` +
+    `WHERE runs.tenant_id = v.column1 AND runs.id = v.column2 AND runs.rev = v.column3 ` +
+    `AND runs.lease_owner = ${next(owner)} RETURNING tenant_id, id`;
   return CompiledQuery.raw(sql, parameters);
 }

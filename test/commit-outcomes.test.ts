@@ -1,0 +1,123 @@
+/**
+ * The outcome commit of src/store/queries/commit-outcomes.ts on both stores, both ways of
+ * sending it (the write batch's one UPDATE per outcome, and one UPDATE … FROM (VALUES …)):
+ * an outcome applies only to the run as its worker claimed it (same revision, its lease),
+ * and the answer says which applied.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Strata } from "../src/index.js";
+import { claimDueRuns } from "../src/store/queries/claim-due-runs.js";
+import { outcomeStatements, outcomesInOneStatement } from "../src/store/queries/commit-outcomes.js";
+import type { OutcomeWrite } from "../src/store/queries/commit-outcomes.js";
+import type { Store } from "../src/store/store.js";
+import { DIALECTS, openTestStore, uniqueTenant } from "./support/test-stores.js";
+
+const oneTask = {
+  start: "work",
+  nodes: {
+    work: { type: "task", handler: "echo", input: "$", next: "done" },
+    done: { type: "end", output: { ok: "true" } },
+  },
+};
+
+describe.each(DIALECTS)("committing outcomes on %s", (dialect) => {
+  let store: Store;
+  let close: () => Promise<void>;
+  let strata: Strata;
+
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore(dialect));
+    strata = Strata.fromStore(store, { tenant: uniqueTenant() });
+    await strata.workflows.create({ key: "flow", definition: oneTask });
+    await strata.drafts.publish("flow", {});
+  });
+  afterAll(async () => {
+    await strata.close();
+    await close();
+  });
+
+  /** Starts three runs and claims them for `owner`. */
+  async function claimThree(owner: string): Promise<OutcomeWrite[]> {
+    for (let i = 0; i < 3; i++) await strata.runs.start("flow", { input: { i } });
+    const now = new Date().toISOString();
+    const claimed = await store.transaction((trx) =>
+      claimDueRuns(trx, dialect, {
+        owner,
+        now,
+        leaseUntil: new Date(Date.now() + 60_000).toISOString(),
+        limit: 3,
+        handlers: ["echo"],
+      }),
+    );
+    expect(claimed).toHaveLength(3);
+    return claimed.map((row) => ({
+      tenantId: row.tenant_id,
+      runId: row.id,
+      rev: row.rev,
+      columns: {
+        status: "completed",
+        snapshot: '{"status":"completed"}',
+        output: '{"ok":true}',
+        error: null,
+        wait_signal: null,
+        task_handler: null,
+        due_at: null,
+        ended_at: now,
+        trace: "[]",
+        updated_at: now,
+      },
+    }));
+  }
+
+  for (const way of ["one statement each", "one statement for all"] as const) {
+    it(`applies outcomes of the claim as it stands, refuses stale ones (${way})`, async () => {
+      const owner = `worker_${way.length}_${Math.random().toString(36).slice(2)}`;
+      const [fresh, stale, stolen] = await claimThree(owner);
+      if (fresh === undefined || stale === undefined || stolen === undefined) throw new Error();
+      // Since the claim, one run moved on (a signal, a cancel) and one was taken over.
+      await store.db
+        .updateTable("runs")
+        .set({ rev: stale.rev + 1 })
+        .where("id", "=", stale.runId)
+        .execute();
+      await store.db
+        .updateTable("runs")
+        .set({ lease_owner: "worker_other" })
+        .where("id", "=", stolen.runId)
+        .execute();
+      const writes = [fresh, stale, stolen];
+      let applied: boolean[];
+      if (way === "one statement each") {
+        applied = [];
+        await store.transaction(async (trx) => {
+          for (const query of outcomeStatements(trx, writes, owner))
+            applied.push((await trx.executeQuery(query)).numAffectedRows === 1n);
+        });
+      } else {
+        const { rows } = await store.db.executeQuery(
+          outcomesInOneStatement(writes, owner, dialect),
+        );
+        applied = writes.map((write) => rows.some((row) => row.id === write.runId));
+      }
+      expect(applied).toEqual([true, false, false]);
+      const after = await store.db
+        .selectFrom("runs")
+        .select(["id", "status", "rev", "lease_owner", "output"])
+        .where(
+          "id",
+          "in",
+          writes.map((write) => write.runId),
+        )
+        .execute();
+      const byId = new Map(after.map((row) => [row.id, row]));
+      expect(byId.get(fresh.runId)).toMatchObject({
+        status: "completed",
+        rev: fresh.rev + 1,
+        lease_owner: null,
+        output: '{"ok":true}',
+      });
+      expect(byId.get(stale.runId)).toMatchObject({ status: "running" });
+      expect(byId.get(stolen.runId)).toMatchObject({ status: "running" });
+    });
+  }
+});
