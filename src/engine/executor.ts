@@ -28,11 +28,13 @@ import type {
 } from "../core/interpreter/index.js";
 import type { Run, RunKind, RunRoute } from "../core/model.js";
 import { claimDueRuns } from "../store/queries/claim-due-runs.js";
-import { outcomeStatements, outcomesInOneStatement } from "../store/queries/commit-outcomes.js";
+import { outcomeStatements, outcomesInFewStatements } from "../store/queries/commit-outcomes.js";
 import type { OutcomeColumns, OutcomeWrite } from "../store/queries/commit-outcomes.js";
 import { findRun, insertRunQueries, insertRuns, updateRunAtRev } from "../store/run-rows.js";
 import type { NewRunRow, RunRow } from "../store/run-rows.js";
 import type { Store, StoreTransaction } from "../store/store.js";
+import type { StrataSchema } from "../store/schema.js";
+import type { Kysely } from "kysely";
 import type { Executor as Executor_ } from "../store/workflow-rows.js";
 import { findVersionById } from "../store/version-rows.js";
 import { GroupCommit } from "./group-commit.js";
@@ -166,16 +168,23 @@ export class Executor {
       const changed = await store.writeBatch(outcomeStatements(store.db, writes, this.workerId));
       return changed.map((rows) => rows > 0);
     }
-    const statement = outcomesInOneStatement(writes, this.workerId, store.dialect);
+    const statements = outcomesInFewStatements(writes, this.workerId, store.dialect);
     const announce = store.announceDue !== undefined && outcomes.some((o) => o.dueNow);
-    // One statement commits by itself; a notification must share its transaction.
-    const { rows } = announce
-      ? await store.transaction(async (trx) => {
-          const result = await trx.executeQuery(statement);
-          await store.announceDue?.(trx);
-          return result;
-        })
-      : await store.db.executeQuery(statement);
+    // A statement commits by itself (each outcome stands alone); a notification must share
+    // the transaction of the outcomes it announces.
+    const execute = async (q: Kysely<StrataSchema>) => {
+      const rows = [];
+      for (const statement of statements) rows.push(...(await q.executeQuery(statement)).rows);
+      return rows;
+    };
+    const rows =
+      announce || statements.length > 1
+        ? await store.transaction(async (trx) => {
+            const applied = await execute(trx);
+            if (announce) await store.announceDue?.(trx);
+            return applied;
+          })
+        : await execute(store.db);
     const applied = new Set(rows.map((row) => `${row.tenant_id}/${row.id}`));
     return writes.map((write) => applied.has(`${write.tenantId}/${write.runId}`));
   }

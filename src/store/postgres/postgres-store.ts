@@ -11,6 +11,7 @@ import type { Store, StoreTransaction, TransactionOptions } from "../store.js";
 import { withStoreFaults } from "../store-faults.js";
 import { classifyPostgresFault } from "./postgres-faults.js";
 import { DUE_CHANNEL, DueChannel } from "./due-channel.js";
+import { PREPARED_MARK } from "../queries/prepared.js";
 import { retryWhile } from "../../core/backoff.js";
 
 /** An arbitrary constant naming Strata's migration lock among advisory locks. */
@@ -50,6 +51,30 @@ const types: pg.CustomTypesConfig = {
       : (pg.types.getTypeParser(oid, format) as unknown)) as pg.CustomTypesConfig["getTypeParser"],
 };
 
+/**
+ * A pg client that sends queries marked by `prepared()` (`../queries/prepared.ts`) as named
+ * statements: PostgreSQL parses and plans each once per connection instead of every time.
+ * The name is a hash of the text, so the same text always maps to the same statement.
+ */
+class PreparingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [config, values] = args;
+    if (typeof config === "string" && config.startsWith(PREPARED_MARK) && Array.isArray(values))
+      args = [{ name: statementName(config), text: config, values }, ...args.slice(2)];
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
+
+/** A statement's name: `strata_` and a 64-bit FNV-1a hash of its text, in hex. */
+function statementName(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= BigInt(text.charCodeAt(i));
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return `strata_${hash.toString(16)}`;
+}
+
 /** Connects to a PostgreSQL database and migrates it. */
 export async function openPostgresStore(
   url: string,
@@ -57,6 +82,7 @@ export async function openPostgresStore(
 ): Promise<Store> {
   const statementTimeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
+    Client: PreparingClient,
     connectionString: url,
     max: options.maxConnections ?? 10,
     types,

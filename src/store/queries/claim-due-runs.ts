@@ -9,10 +9,12 @@
  * `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint runs without waiting on each
  * other; on SQLite the write transaction already excludes other writers. The partial index
  * `runs_due` holds only runs with something due, so the scan stays small however many runs
- * are finished or waiting on a signal.
+ * are finished or waiting on a signal. On PostgreSQL the statement is prepared once per
+ * connection (`./prepared.ts`): planning it each time cost more than running it.
  */
 import type { DialectName, StoreTransaction } from "../store.js";
 import type { RunRow } from "../run-rows.js";
+import { prepared } from "./prepared.js";
 
 /** Leases up to `limit` due runs to `owner` until `leaseUntil`, oldest due first. */
 export async function claimDueRuns(
@@ -40,10 +42,12 @@ export async function claimDueRuns(
     .orderBy("due_at")
     .limit(options.limit)
     .$if(dialect === "postgres", (qb) => qb.forUpdate().skipLocked());
-  return trx
+  const claim = trx
     .updateTable("runs")
     .set({ lease_owner: options.owner, lease_until: options.leaseUntil })
     .where((eb) => eb(eb.refTuple("tenant_id", "id"), "in", due.$asTuple("tenant_id", "id")))
     .returningAll()
-    .execute();
+    .compile();
+  // One text per process (its handlers are fixed): prepared once per connection.
+  return (await trx.executeQuery(prepared(claim))).rows;
 }

@@ -20,6 +20,7 @@
 import { CompiledQuery } from "kysely";
 import type { Kysely } from "kysely";
 import { precompiled } from "../precompiled-query.js";
+import { prepared } from "./prepared.js";
 import type { RunsTable, StrataSchema } from "../schema.js";
 import type { DialectName } from "../store.js";
 
@@ -90,6 +91,30 @@ export function outcomeStatements(
       owner,
     }),
   );
+}
+
+/** The most outcomes one UPDATE … FROM (VALUES …) carries. */
+const OUTCOMES_PER_STATEMENT = 64;
+
+/**
+ * The outcomes in UPDATE … FROM (VALUES …) statements of 64, 32, …, 1 rows: a handful of
+ * texts, each prepared once per connection on PostgreSQL (`./prepared.ts`).
+ */
+export function outcomesInFewStatements(
+  outcomes: readonly OutcomeWrite[],
+  owner: string,
+  dialect: DialectName,
+): CompiledQuery<{ tenant_id: string; id: string }>[] {
+  const statements = [];
+  let offset = 0;
+  while (offset < outcomes.length) {
+    let count = OUTCOMES_PER_STATEMENT;
+    while (count > outcomes.length - offset) count /= 2;
+    const chunk = outcomes.slice(offset, offset + count);
+    statements.push(prepared(outcomesInOneStatement(chunk, owner, dialect)));
+    offset += count;
+  }
+  return statements;
 }
 
 /**
