@@ -26,6 +26,8 @@
  * connection while up to {@link PIPELINE_DEPTH} outcome statements commit on others; on SQLite,
  * whose single writer cannot overlap two write transactions, a batch's outcomes and the next
  * claim share one transaction (one transaction per batch instead of two; one fsync either way).
+ * On PostgreSQL the claim is a named statement; one more `pipelined` case sends it unnamed, as
+ * Kysely does (see {@link benchDrainFloor}).
  *
  * At the end the runs table is checked: every run completed, at revision 1 (its one outcome
  * applied once), no lease left, nothing due; and no outcome was refused.
@@ -85,7 +87,7 @@ function loadAverage(): string {
 
 /** A run row's id, as long as Strata's (`run_` + 26 characters). */
 function runId(i: number): string {
-  return `run_floor${String(i).padStart(17, "0")}`;
+  return `run_floor${String(i).padStart(21, "0")}`;
 }
 
 /** What a start writes for run `id` with input `{ i }` at `at` (the interpreter's first step). */
@@ -709,7 +711,11 @@ async function floorCase(
   const drainRate = stats.applied / drainSeconds;
   // A run halfway, as started and as completed (the sizes vary with the digits of `i`).
   const at = new Date().toISOString();
-  const sample: Row = { id: runId(runs >> 1), rev: 0, ...startColumns(runs >> 1, runId(runs >> 1), at) };
+  const sample: Row = {
+    id: runId(runs >> 1),
+    rev: 0,
+    ...startColumns(runs >> 1, runId(runs >> 1), at),
+  };
   const completed = runTask({ tenant_id: "default", ...sample }, at);
   report({
     bench: "worker.drain.floor",

@@ -53,7 +53,7 @@ const types: pg.CustomTypesConfig = {
 
 /**
  * A pg client that sends queries marked by `prepared()` (`../queries/prepared.ts`) as named
- * statements: PostgreSQL parses and plans each once per connection instead of every time.
+ * statements, prepared once per connection (and so run on a generic plan after a few).
  * The name is a hash of the text, so the same text always maps to the same statement.
  */
 class PreparingClient extends pg.Client {

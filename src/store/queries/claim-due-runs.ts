@@ -10,7 +10,9 @@
  * other; on SQLite the write transaction already excludes other writers. The partial index
  * `runs_due` holds only runs with something due, so the scan stays small however many runs
  * are finished or waiting on a signal. On PostgreSQL the statement is prepared once per
- * connection (`./prepared.ts`): planning it each time cost more than running it.
+ * connection (`./prepared.ts`), so it runs on a generic plan that walks `runs_due` in order
+ * and stops at the limit, rather than a plan for each call's values that could scan and sort
+ * every due run (15–20 ms a claim at 20,000 due runs on a table without fresh statistics).
  */
 import type { DialectName, StoreTransaction } from "../store.js";
 import type { RunRow } from "../run-rows.js";
