@@ -12,6 +12,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.js";
 import { Strata, isStrataError } from "../src/index.js";
+import { sql } from "kysely";
+import { firstAdminAttempt } from "../src/services/token-service.js";
 import { classifyPostgresFault } from "../src/store/postgres/postgres-faults.js";
 import { classifySqliteFault } from "../src/store/sqlite/sqlite-faults.js";
 import { TcpProxy, throughProxy } from "./support/tcp-proxy.js";
@@ -203,7 +205,12 @@ describe("what counts as the database being away", () => {
     expect(classifyPostgresFault(new Error("Connection terminated unexpectedly"))?.code).toBe(
       "store_unavailable",
     );
-    // A constraint violation or a syntax error is the request's fault, not the database's.
+    // A standby reached after a failover, and pg giving up on an answer.
+    expect(classifyPostgresFault({ code: "25006" })?.code).toBe("store_unavailable");
+    expect(classifyPostgresFault(new Error("Query read timeout"))?.code).toBe("store_unavailable");
+    // A constraint violation, a syntax error or a protocol violation (a client bug) is the
+    // request's fault, not the database's.
+    expect(classifyPostgresFault({ code: "08P01" })).toBeUndefined();
     expect(classifyPostgresFault({ code: "23505" })).toBeUndefined();
     expect(classifyPostgresFault({ code: "42601" })).toBeUndefined();
     expect(classifyPostgresFault("text")).toBeUndefined();
@@ -249,6 +256,55 @@ describe("what counts as the database being away", () => {
       }
       expect(await store.health()).toMatchObject({ applied: expect.any(Number) as number });
     } finally {
+      await close();
+    }
+  });
+});
+
+describe("prepared statements on PostgreSQL", () => {
+  it("recover when the server forgets them or the table gains a column", async () => {
+    const database = await createTestDatabase("postgres");
+    // One connection, so the statements below all meet the same session.
+    const strata = await Strata.open({
+      database: database.location,
+      store: { maxConnections: 1 },
+    });
+    try {
+      strata.handlers.register("echo", (input) => Promise.resolve(input));
+      await strata.workflows.create({ key: "flow", definition: oneTask });
+      await strata.drafts.publish("flow", {});
+      const claim = () => strata.serviceLayer.executor.claim(1);
+      for (let i = 0; i < 3; i++) await strata.runs.start("flow", { input: { i } });
+      expect(await claim()).toHaveLength(1); // prepared now
+      // A pooler's reset: the server drops the statement, pg still thinks it is prepared.
+      await sql`DEALLOCATE ALL`.execute(strata.store.db);
+      await expect(claim()).rejects.toMatchObject({ code: "26000" });
+      expect(await claim()).toHaveLength(1); // prepared again
+      // A migration adds a column: the claim names its columns, so its plan still fits.
+      await sql`ALTER TABLE runs ADD COLUMN added_later TEXT`.execute(strata.store.db);
+      expect(await claim()).toHaveLength(1);
+    } finally {
+      await strata.close();
+      await database.cleanup();
+    }
+  });
+});
+
+describe("the first admin token", () => {
+  it("is found again, not lost, when its first try committed unseen", async () => {
+    const { store, close } = await openTestStore("sqlite");
+    const strata = Strata.fromStore(store, { actor: "serve" });
+    try {
+      const attempt = firstAdminAttempt();
+      const first = await strata.serviceLayer.tokens.createFirstAdmin(strata.context, "a", attempt);
+      const again = await strata.serviceLayer.tokens.createFirstAdmin(strata.context, "a", attempt);
+      expect(again).toEqual(first);
+      expect(
+        await strata.serviceLayer.tokens.createFirstAdmin(strata.context, "a", firstAdminAttempt()),
+      ).toBeNull();
+      expect(await strata.tokens.list()).toHaveLength(1);
+    } finally {
+      await strata.close();
       await close();
     }
   });

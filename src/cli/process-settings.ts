@@ -27,14 +27,18 @@ interface SettingSpec<T> {
 
 const both = ["serve", "worker"] as const;
 
-/** A whole number from `min` up; anything else says which setting and what it takes. */
-function wholeNumber(min: number): (text: string, name: string) => number {
+/** A whole number from `min` up (to `max`); anything else says which setting and what it takes. */
+function wholeNumber(
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): (text: string, name: string) => number {
   return (text, name) => {
     const value = Number(text.trim());
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `of ${min} or more` : `from ${min} to ${max}`;
       throw new StrataError(
         "validation_failed",
-        `${name} takes a whole number of ${min} or more, not ${JSON.stringify(text)}`,
+        `${name} takes a whole number ${range}, not ${JSON.stringify(text)}`,
       );
     }
     return value;
@@ -53,7 +57,7 @@ export const PROCESS_SETTINGS = {
     help: "the port the API listens on",
     shown: "8080",
     default: 8080,
-    parse: wholeNumber(0),
+    parse: wholeNumber(0, 65_535),
     commands: ["serve"],
   },
   host: {
@@ -152,7 +156,14 @@ export const PROCESS_SETTINGS = {
     help: "prune finished runs older than this (90d, 12h, 30m) continuously, in small batches",
     shown: "off",
     default: undefined as number | undefined,
-    parse: (value: string) => parseRetention(value),
+    parse: (value: string, name: string) => {
+      try {
+        return parseRetention(value);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new StrataError("validation_failed", `${name}: ${reason}`);
+      }
+    },
     commands: both,
   },
 } satisfies Record<string, SettingSpec<unknown>>;

@@ -126,7 +126,8 @@ export class Executor {
   readonly #inserts: GroupCommit<NewRunRow, undefined>;
   /** Workers' outcomes (task results, fired timers), committed together like starts. */
   readonly #outcomes: GroupCommit<Outcome, boolean>;
-  readonly #inflight = new Map<string, AbortController>();
+  /** Attempts running here, by run (a set: a run reclaimed here after its lease ran out). */
+  readonly #inflight = new Map<string, Set<AbortController>>();
   readonly #dueListeners = new Set<() => void>();
   readonly #transitionListeners = new Set<(transition: RunTransition) => void>();
 
@@ -206,7 +207,9 @@ export class Executor {
 
   /** How many task attempts are running in this process now. */
   get tasksInFlight(): number {
-    return this.#inflight.size;
+    let attempts = 0;
+    for (const running of this.#inflight.values()) attempts += running.size;
+    return attempts;
   }
 
   /** Calls `listener` after each committed status change of a run made by this process. */
@@ -344,7 +347,8 @@ export class Executor {
         updated_at: at,
       });
     });
-    this.#inflight.get(runId)?.abort(new Error("the run was cancelled"));
+    for (const attempt of this.#inflight.get(runId) ?? [])
+      attempt.abort(new Error("the run was cancelled"));
     return run;
   }
 
@@ -464,13 +468,16 @@ export class Executor {
     let event: RunEvent;
     if (pending?.type === "task") {
       const controller = new AbortController();
-      this.#inflight.set(row.id, controller);
+      const attempts = this.#inflight.get(row.id) ?? new Set<AbortController>();
+      attempts.add(controller);
+      this.#inflight.set(row.id, attempts);
       const heartbeat = this.#keepLease(row);
       try {
         event = await runTask(this.options.handlers, row.id, pending, controller.signal);
       } finally {
         clearInterval(heartbeat);
-        this.#inflight.delete(row.id);
+        attempts.delete(controller);
+        if (attempts.size === 0) this.#inflight.delete(row.id);
       }
     } else if (pending?.type === "wait" && pending.deadline !== undefined) {
       event = { type: "timer" };

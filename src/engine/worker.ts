@@ -151,7 +151,7 @@ export class Worker {
         await this.#sleep(pollMs);
         continue;
       }
-      const asked = Math.min(free, this.options.batch ?? MAX_CLAIM);
+      const asked = Math.min(free, Math.max(1, this.options.batch ?? MAX_CLAIM));
       let claimed;
       try {
         claimed = await this.executor.claim(asked);

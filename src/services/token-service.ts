@@ -41,6 +41,17 @@ export interface TokenIdentity {
   role: Role;
 }
 
+/** The id and secret a first-admin token will have, fixed before the first try. */
+export interface FirstAdminAttempt {
+  id: string;
+  secret: string;
+}
+
+/** A fresh {@link FirstAdminAttempt}. */
+export function firstAdminAttempt(): FirstAdminAttempt {
+  return { id: newId("tok"), secret: randomBytes(32).toString("base64url") };
+}
+
 /** Token operations. */
 export class TokenService {
   /** Requests of the same moment presenting the same token share one lookup. */
@@ -68,14 +79,29 @@ export class TokenService {
    * On a database without any token, creates an admin token in the caller's tenant (what the
    * first `strata serve` prints); otherwise null. Decided under a lock, so of several
    * processes starting at once on an empty database exactly one creates it.
+   *
+   * Safe to call again after a failure whose COMMIT may have landed (a failover during the
+   * first start): `attempt` carries the id and secret of the first call, and a token with that
+   * id is returned as created rather than lost unprinted. Get one from {@link firstAdminAttempt}.
    */
-  async createFirstAdmin(ctx: CallContext, name: string): Promise<CreatedToken | null> {
-    const secret = randomBytes(32).toString("base64url");
+  async createFirstAdmin(
+    ctx: CallContext,
+    name: string,
+    attempt: FirstAdminAttempt = firstAdminAttempt(),
+  ): Promise<CreatedToken | null> {
+    const { id, secret } = attempt;
     const row = await runChange(this.deps, async (trx, now) => {
       await lockFirstStart(trx, this.deps.store.dialect);
+      const ours = await trx
+        .selectFrom("tokens")
+        .selectAll()
+        .where("tenant_id", "=", ctx.tenantId)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (ours !== undefined) return ours; // an earlier try of this very call committed
       const any = await trx.selectFrom("tokens").select("id").limit(1).executeTakeFirst();
       if (any !== undefined) return null;
-      return this.#insert(trx, ctx, { role: "admin", name, secret, now });
+      return this.#insert(trx, ctx, { id, role: "admin", name, secret, now });
     });
     return row === null ? null : { ...toInfo(row), token: `${row.id}.${secret}` };
   }
@@ -83,10 +109,10 @@ export class TokenService {
   async #insert(
     trx: StoreTransaction,
     ctx: CallContext,
-    token: { role: Role; name: string | null; secret: string; now: string },
+    token: { id?: string; role: Role; name: string | null; secret: string; now: string },
   ): Promise<Selectable<TokensTable>> {
     const { role, name, now } = token;
-    const id = newId("tok");
+    const id = token.id ?? newId("tok");
     const values = {
       tenant_id: ctx.tenantId,
       id,

@@ -10,8 +10,12 @@ export type RunRow = Selectable<RunsTable>;
 /** A new row of `runs`. */
 export type NewRunRow = Insertable<RunsTable>;
 
-/** Every column of `runs`, in the order the precompiled inserts list them. */
-const RUN_COLUMNS = [
+/**
+ * Every column of `runs`, in the order the precompiled inserts list them (and the columns a
+ * prepared statement returns: a fixed list, where `RETURNING *` would change its result type
+ * when a migration adds a column and break the statement PostgreSQL keeps prepared).
+ */
+export const RUN_COLUMNS = [
   "tenant_id",
   "id",
   "workflow_id",

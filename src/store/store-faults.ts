@@ -34,6 +34,18 @@ export function storeUnavailable(what: string, cause: unknown): StrataError {
   );
 }
 
+/**
+ * `store_unavailable` for a COMMIT that lost its connection: the server may have applied the
+ * transaction or not, and the message must not say "nothing was changed".
+ */
+export function commitUnknown(what: string, cause: unknown): StrataError {
+  return new StrataError(
+    "store_unavailable",
+    `the database became unavailable while committing (${what}); the change may or may not have been applied: look before retrying (a run start is safe to retry with the same Idempotency-Key)`,
+    { cause, details: { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS, commitUnknown: true } },
+  );
+}
+
 /** `dialect` with every driver and connection error passed through `classify`. */
 export function withStoreFaults(dialect: Dialect, classify: FaultClassifier): Dialect {
   return {
@@ -90,9 +102,12 @@ class FaultMappingDriver implements Driver {
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner
-      .commitTransaction(unwrap(connection))
-      .catch((error: unknown) => mapped(this.classify, error));
+    return this.inner.commitTransaction(unwrap(connection)).catch((error: unknown) => {
+      const unavailable = this.classify(error);
+      if (unavailable === undefined) throw error;
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      throw commitUnknown(typeof code === "string" ? code : String(message), error);
+    });
   }
 
   rollbackTransaction(connection: DatabaseConnection): Promise<void> {

@@ -11,6 +11,7 @@ import { StrataError, isStrataError, toStrataError } from "../../core/errors.js"
 import type { Strata } from "../../index.js";
 import { STARTUP_RETRY_MS, openLocalEngine } from "../backend.js";
 import { retryWhile } from "../../core/backoff.js";
+import { firstAdminAttempt } from "../../services/token-service.js";
 import type { CommandContext, CommandRunner } from "../command-runner.js";
 import { formatError } from "../output.js";
 import { addSettingOptions, resolveSettings } from "../process-settings.js";
@@ -151,11 +152,14 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
  * while it is unavailable, for as long as opening would have waited.
  */
 async function printFirstAdminToken(strata: Strata, note: (line: string) => void): Promise<void> {
+  // One id and secret for every try: a try whose COMMIT landed unseen is found by the next.
+  const attempt = firstAdminAttempt();
   const created = await retryWhile(
     () =>
       strata.serviceLayer.tokens.createFirstAdmin(
         strata.context,
         "first admin (created by strata serve)",
+        attempt,
       ),
     (error) => isStrataError(error, "store_unavailable"),
     { forMs: STARTUP_RETRY_MS },

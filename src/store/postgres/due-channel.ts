@@ -22,6 +22,7 @@ export class DueChannel {
   #closed = false;
   #failures = 0;
   #retry: NodeJS.Timeout | null = null;
+  #connecting = false;
 
   constructor(private readonly url: string) {}
 
@@ -38,8 +39,14 @@ export class DueChannel {
   }
 
   async #connect(): Promise<void> {
-    if (this.#closed) return;
-    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+    if (this.#closed || this.#connecting) return;
+    this.#connecting = true;
+    const client = new pg.Client({
+      connectionString: this.url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: 5000,
+    });
     // Any error ends this connection: drop it and connect again later.
     client.on("error", () => this.#lost(client));
     client.on("end", () => this.#lost(client));
@@ -48,9 +55,11 @@ export class DueChannel {
       await client.connect();
       await client.query(`LISTEN ${DUE_CHANNEL}`);
     } catch {
+      this.#connecting = false;
       this.#lost(client);
       return;
     }
+    this.#connecting = false;
     if (this.#closed) {
       await client.end().catch(() => undefined);
       return;
@@ -62,9 +71,11 @@ export class DueChannel {
   }
 
   #lost(client: pg.Client): void {
-    if (this.#client === client) this.#client = null;
     void client.end().catch(() => undefined);
-    if (this.#closed || this.#retry !== null) return;
+    // A late event of a connection already replaced (or still connecting) changes nothing.
+    if (this.#client !== null && this.#client !== client) return;
+    if (this.#client === client) this.#client = null;
+    if (this.#closed || this.#retry !== null || this.#connecting) return;
     this.#failures++;
     this.#retry = setTimeout(() => {
       this.#retry = null;

@@ -10,9 +10,14 @@ import { storeUnavailable } from "../store-faults.js";
 /**
  * SQLSTATE classes and codes of an unreachable server (PostgreSQL's appendix A): class 08
  * (connection exception), 57P01–57P03 (admin or crash shutdown, cannot connect now), 53300
- * (too many connections), 57014 (the statement timeout: a server too busy to answer).
+ * (too many connections), 57014 (the statement timeout: a server too busy to answer), and
+ * 25006 (a read-only transaction: the URL reached a standby, as after a failover that has not
+ * moved the address yet). Not 08P01, a protocol violation: that is a bug to see, not retry.
  */
-const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300", "57014"]);
+const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300", "57014", "25006"]);
+
+/** In class 08 but the client's fault, not the server's absence (a malformed message). */
+const CLIENT_FAULTS = new Set(["08P01"]);
 
 /** Socket-level failures Node reports while connecting or talking to the server. */
 const UNAVAILABLE_ERRNOS = new Set([
@@ -35,6 +40,8 @@ const UNAVAILABLE_MESSAGES = [
   "connection error and is not queryable",
   "timeout exceeded when trying to connect",
   "Client was closed and is not queryable",
+  // pg's own `query_timeout`: no answer in time from a server that may be gone.
+  "Query read timeout",
 ];
 
 /** `store_unavailable` when `error` says the server cannot be reached; otherwise undefined. */
@@ -42,7 +49,7 @@ export function classifyPostgresFault(error: unknown): StrataError | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === "string") {
-    if (code.startsWith("08") || UNAVAILABLE_SQLSTATES.has(code)) {
+    if ((code.startsWith("08") && !CLIENT_FAULTS.has(code)) || UNAVAILABLE_SQLSTATES.has(code)) {
       return storeUnavailable(
         code === "57014" ? "a statement ran past the statement timeout" : `PostgreSQL ${code}`,
         error,

@@ -59,9 +59,35 @@ const types: pg.CustomTypesConfig = {
 class PreparingClient extends pg.Client {
   override query(...args: unknown[]): never {
     const [config, values] = args;
-    if (typeof config === "string" && config.startsWith(PREPARED_MARK) && Array.isArray(values))
-      args = [{ name: statementName(config), text: config, values }, ...args.slice(2)];
-    return (super.query as (...a: unknown[]) => never)(...args);
+    if (
+      args.length !== 2 ||
+      typeof config !== "string" ||
+      !config.startsWith(PREPARED_MARK) ||
+      !Array.isArray(values)
+    )
+      return (super.query as (...a: unknown[]) => never)(...args);
+    const name = statementName(config);
+    const run = super.query.bind(this) as (q: object) => Promise<unknown>;
+    return run({ name, text: config, values }).catch(async (error: unknown) => {
+      await this.#forget(name, error);
+      throw error;
+    }) as never;
+  }
+
+  /**
+   * A named statement the server no longer has (26000: a pooler reset the session) or whose
+   * plan no longer fits the table (0A000 after a schema change) would fail on every call:
+   * pg remembers it as prepared. Forget it (deallocating what the server kept), so the next
+   * call prepares it afresh.
+   */
+  async #forget(name: string, error: unknown): Promise<void> {
+    const code = (error as { code?: unknown }).code;
+    if (code !== "26000" && code !== "0A000") return;
+    const connection = (
+      this as unknown as { connection: { parsedStatements: Record<string, string> } }
+    ).connection;
+    delete connection.parsedStatements[name];
+    if (code === "0A000") await super.query(`DEALLOCATE ${name}`).catch(() => undefined);
   }
 }
 
@@ -87,8 +113,15 @@ export async function openPostgresStore(
     max: options.maxConnections ?? 10,
     types,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // A server that vanished without a reset (a lost host, a partition) would leave a query
+    // waiting for the kernel to give up on the socket, about 15 minutes: keep-alive probes
+    // from 10 s find the dead connection, and the client gives up on an answer a little after
+    // the server's own statement timeout would have.
     keepAlive: true,
-    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+    keepAliveInitialDelayMillis: 10_000,
+    ...(statementTimeout > 0
+      ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 5000 }
+      : {}),
   });
   // A connection can be closed by the server at any moment (restart, failover, an
   // administrator terminating backends, a proxy's timeout). pg reports it as an 'error' event:

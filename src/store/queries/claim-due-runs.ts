@@ -15,6 +15,7 @@
  * every due run (15–20 ms a claim at 20,000 due runs on a table without fresh statistics).
  */
 import type { DialectName, StoreTransaction } from "../store.js";
+import { RUN_COLUMNS } from "../run-rows.js";
 import type { RunRow } from "../run-rows.js";
 import { prepared } from "./prepared.js";
 
@@ -48,7 +49,7 @@ export async function claimDueRuns(
     .updateTable("runs")
     .set({ lease_owner: options.owner, lease_until: options.leaseUntil })
     .where((eb) => eb(eb.refTuple("tenant_id", "id"), "in", due.$asTuple("tenant_id", "id")))
-    .returningAll()
+    .returning(RUN_COLUMNS)
     .compile();
   // One text per process (its handlers are fixed): prepared once per connection.
   return (await trx.executeQuery(prepared(claim))).rows;
