@@ -588,7 +588,7 @@ describe("strata worker", () => {
       database: db,
       pid: process.pid,
       pollMs: 20,
-      concurrency: 32,
+      concurrency: 64,
       leaseMs: 60_000,
       allowedHosts: ["b.example.com", "a.example.com", "c.example.com:8443"],
     });
@@ -638,7 +638,7 @@ describe("strata worker", () => {
       await until(() => output.stdout.includes("worker started"), 30_000);
       expect(output.stdout).toMatch(
         new RegExp(
-          `^worker started on ${escape(db)} \\(pid ${child.pid}, polling every 50 ms, 32 slots, lease 60000 ms, http hosts: none\\)`,
+          `^worker started on ${escape(db)} \\(pid ${child.pid}, polling every 50 ms, 64 slots, lease 60000 ms, http hosts: none\\)`,
         ),
       );
       const run = await json<Run>("run", "start", "timer", "--input", "{}");

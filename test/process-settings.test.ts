@@ -15,7 +15,7 @@ describe("process settings", () => {
       host: "127.0.0.1",
       poolSize: 10,
       leaseMs: 60_000,
-      concurrency: 32,
+      concurrency: 64,
       pollMs: 200,
       logLevel: "info",
     });
@@ -27,8 +27,8 @@ describe("process settings", () => {
     );
     expect(fromEnv).toMatchObject({ port: 9090, leaseMs: 5000, retention: 90 * 86_400_000 });
     expect(fromEnv.poolSize).toBe(10); // blank is unset
-    const fromFlag = resolveSettings({ port: "7070", concurrency: "64" }, { PORT: "9090" });
-    expect(fromFlag).toMatchObject({ port: 7070, concurrency: 64 });
+    const fromFlag = resolveSettings({ port: "7070", concurrency: "96" }, { PORT: "9090" });
+    expect(fromFlag).toMatchObject({ port: 7070, concurrency: 96 });
   });
 
   it("refuses bad values, naming the flag or variable and what it takes", () => {

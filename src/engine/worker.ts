@@ -23,7 +23,7 @@ import type { WorkerKind } from "./worker-registry.js";
 export interface WorkerOptions {
   /** How often to look for due work when nothing woke the loop, in ms (default 200). */
   pollMs?: number;
-  /** How many runs this process works on at once: its slots (default 32). */
+  /** How many runs this process works on at once: its slots (default 64). */
   concurrency?: number;
   /** The most runs one claim takes (default: the free slots, at most 64). */
   batch?: number;
@@ -45,7 +45,7 @@ export interface WorkerOptions {
 /** The loop's defaults, for help texts and docs. */
 export const WORKER_DEFAULTS = {
   pollMs: 200,
-  concurrency: 32,
+  concurrency: 64,
   automationMs: 1000,
   heartbeatMs: 5000,
 } as const;
