@@ -28,7 +28,7 @@ async function serve(database: string): Promise<{ stderr: () => string; port: nu
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  for (let i = 0; i < 400 && !stdout.includes("listening"); i++) {
+  for (let i = 0; i < 1000 && !stdout.includes("listening"); i++) {
     if (child.exitCode !== null) throw new Error(`serve exited: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

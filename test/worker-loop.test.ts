@@ -6,6 +6,7 @@
  */
 import { getEventListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.js";
 import { deadlineSignal, raceAbort } from "../src/engine/deadline-signal.js";
@@ -166,8 +167,16 @@ describe("wake-ups across processes on PostgreSQL", () => {
     await starter.workflows.create({ key: "woken", definition: oneTask("echo") });
     await starter.drafts.publish("woken", {});
     worker.startWorker({ pollMs: 600_000 });
-    // The loop's first look finds nothing; from then on only a notification wakes it.
-    await sleep(300);
+    // The loop's first look finds nothing; from then on only a notification wakes it. Wait
+    // until its LISTEN session is up (a notification sent before that is not delivered).
+    const name = new URL(database.location).pathname.slice(1);
+    await until(async () => {
+      const { rows } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = ${name} AND query LIKE 'LISTEN%'`.execute(starter.store.db);
+      return (rows[0]?.n ?? 0) > 0;
+    });
+    await sleep(100);
     const run = await starter.runs.start("woken", { input: { i: 1 } });
     await until(async () => (await starter.runs.show(run.id)).status === "completed");
     await worker.stopWorker();
