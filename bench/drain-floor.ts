@@ -43,6 +43,7 @@ import pg from "pg";
 import { Strata } from "../src/index.js";
 import { configureConnection } from "../src/store/sqlite/connection-settings.js";
 import { report, round } from "./support.js";
+import { FLOW, HANDLER, echoFlow } from "./worker.js";
 import type { BenchDatabase } from "./support.js";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -58,16 +59,6 @@ const LEASE_MS = 30_000;
 /** How long the drain process may take to start, or to drain. */
 const CHILD_READY_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 10 * 60_000;
-/** The bench's flow, as bench/worker.ts publishes it. */
-const HANDLER = "bench.echo";
-const FLOW = "echo";
-const echoFlow = {
-  start: "echo",
-  nodes: {
-    echo: { type: "task", handler: HANDLER, input: "$", next: "done" },
-    done: { type: "end", output: { ok: "true" } },
-  },
-};
 
 type Variant = "sequential" | "pipelined";
 type Db = BenchDatabase["db"];
@@ -178,6 +169,15 @@ function runTask(row: Row, at: string): Outcome {
  * The claim, as claim-due-runs.ts builds it: up to `limit` runs due, unleased (or their lease
  * expired), whose task has our handler, oldest due first, leased to `owner` in one statement.
  */
+/** Runs a claimed batch's (instant) tasks, counting the time in `stats.taskMs`. */
+function runBatch(rows: readonly Row[], stats: ChildStats): Outcome[] {
+  const began = performance.now();
+  const at = new Date().toISOString();
+  const outcomes = rows.map((row) => runTask(row, at));
+  stats.taskMs += performance.now() - began;
+  return outcomes;
+}
+
 function claimSql(p: {
   owner: string;
   leaseUntil: string;
@@ -322,13 +322,7 @@ function drainSqlite(config: ChildConfig, owner: string, stats: ChildStats): voi
     applied: applyOutcomes(outcomes),
     claimed: claimBatch(),
   }));
-  const run = (rows: readonly Row[]): Outcome[] => {
-    const began = performance.now();
-    const at = new Date().toISOString();
-    const outcomes = rows.map((row) => runTask(row, at));
-    stats.taskMs += performance.now() - began;
-    return outcomes;
-  };
+  const run = (rows: readonly Row[]): Outcome[] => runBatch(rows, stats);
   try {
     if (config.variant === "sequential") {
       for (;;) {
@@ -425,13 +419,7 @@ async function drainPostgres(config: ChildConfig, owner: string, stats: ChildSta
     stats.lastCommitAt = now();
     unsettled -= outcomes.length;
   };
-  const run = (rows: readonly Row[]): Outcome[] => {
-    const began = performance.now();
-    const at = new Date().toISOString();
-    const outcomes = rows.map((row) => runTask(row, at));
-    stats.taskMs += performance.now() - began;
-    return outcomes;
-  };
+  const run = (rows: readonly Row[]): Outcome[] => runBatch(rows, stats);
   try {
     if (config.variant === "sequential") {
       for (;;) {

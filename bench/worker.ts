@@ -41,10 +41,10 @@ const DRAIN_TIMEOUT_MS = 15 * 60_000;
 /** Starts in flight at once, as in `runs.start` (bench/engine.ts). */
 const START_LANES = 256;
 /** The one task every flow of these benches calls. */
-const HANDLER = "bench.echo";
-const FLOW = "echo";
+export const HANDLER = "bench.echo";
+export const FLOW = "echo";
 /** One task, then the end: each run is one task attempt for the worker. */
-const echoFlow = {
+export const echoFlow = {
   start: "echo",
   nodes: {
     echo: { type: "task", handler: HANDLER, input: "$", next: "done" },

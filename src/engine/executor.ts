@@ -493,8 +493,7 @@ export class Executor {
       write: { tenantId: row.tenant_id, runId: row.id, rev: row.rev, columns },
       dueNow,
     });
-    const changes = columns;
-    if (committed) this.#emit(row, row.status, changes.status);
+    if (committed) this.#emit(row, row.status, columns.status);
     if (committed && dueNow) this.#notifyDue();
   }
 

@@ -116,14 +116,10 @@ export async function selectPrunableRuns(q: Executor, scan: PruneScan): Promise<
 }
 
 /** A run a batch removed, as the tallies count it. */
-export interface PrunedRun {
-  id: string;
-  workflow_id: string;
-  version_id: string | null;
-  version_number: number | null;
-  kind: "production" | "test";
-  status: "completed" | "failed" | "cancelled";
-}
+export type PrunedRun = Pick<
+  PrunableRun,
+  "id" | "workflow_id" | "version_id" | "version_number" | "kind" | "status"
+>;
 
 /**
  * Deletes the given runs if they are still finished, and returns those it deleted. The status
