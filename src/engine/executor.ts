@@ -154,7 +154,7 @@ export class Executor {
     this.#outcomes = new GroupCommit(
       (outcomes) => this.#writeOutcomes(outcomes),
       // Like starts: batches overlap on the write thread (SQLite) or on the pool (PostgreSQL).
-      writeBatch === undefined ? { inFlight: 2 } : { inFlight: 4, eager: true },
+      writeBatch === undefined ? { inFlight: 4 } : { inFlight: 4, eager: true },
     );
   }
 
@@ -368,16 +368,14 @@ export class Executor {
     const lease = new Date(now.getTime() + this.leaseMs).toISOString();
     // A claim lost in a crash costs nothing (the runs are claimable again): it need not wait
     // for the disk.
-    return this.options.store.transaction(
-      (trx) =>
-        claimDueRuns(trx, this.options.store.dialect, {
-          owner: this.workerId,
-          now: now.toISOString(),
-          leaseUntil: lease,
-          limit,
-          handlers: [...this.options.handlers.names()],
-        }),
-      { durable: false },
+    return this.options.store.relaxedWrite((db) =>
+      claimDueRuns(db, this.options.store.dialect, {
+        owner: this.workerId,
+        now: now.toISOString(),
+        leaseUntil: lease,
+        limit,
+        handlers: [...this.options.handlers.names()],
+      }),
     );
   }
 
@@ -523,16 +521,14 @@ export class Executor {
       () => {
         const until = new Date(this.options.clock.now().getTime() + leaseMs).toISOString();
         this.options.store
-          .transaction(
-            (trx) =>
-              trx
-                .updateTable("runs")
-                .set({ lease_until: until })
-                .where("tenant_id", "=", row.tenant_id)
-                .where("id", "=", row.id)
-                .where("lease_owner", "=", this.workerId)
-                .execute(),
-            { durable: false },
+          .relaxedWrite((db) =>
+            db
+              .updateTable("runs")
+              .set({ lease_until: until })
+              .where("tenant_id", "=", row.tenant_id)
+              .where("id", "=", row.id)
+              .where("lease_owner", "=", this.workerId)
+              .execute(),
           )
           .catch(() => undefined); // a missed beat only shortens the lease
       },

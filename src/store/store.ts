@@ -23,10 +23,16 @@ export interface Store {
    * all. SQLite takes the write lock up front (BEGIN IMMEDIATE); PostgreSQL relies on the row
    * locks that the work takes with `FOR UPDATE`.
    */
-  transaction<T>(
-    work: (trx: StoreTransaction) => Promise<T>,
-    options?: TransactionOptions,
-  ): Promise<T>;
+  transaction<T>(work: (trx: StoreTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work`, one statement that may be lost in a crash without harm because the next
+   * transaction would redo it (a worker's claim, a lease's extension: lost, the run is simply
+   * claimable again). It commits by itself, atomically and in order, without waiting for the
+   * disk; the next durable commit makes it durable too. PostgreSQL: in autocommit on a
+   * connection set to `synchronous_commit = off` (one round trip). SQLite: a write transaction
+   * with `synchronous = NORMAL` for its commit.
+   */
+  relaxedWrite<T>(work: (db: Kysely<StrataSchema>) => Promise<T>): Promise<T>;
   /**
    * Runs `work`'s reads against one consistent view of the database, for reads that must
    * agree with each other (the audit export: a head, the events up to it, the definitions
@@ -60,18 +66,6 @@ export interface Store {
   health(): Promise<SchemaStatus>;
   /** Closes the connections; the store cannot be used afterwards. */
   close(): Promise<void>;
-}
-
-/** How a write transaction commits. */
-export interface TransactionOptions {
-  /**
-   * `false` for writes that may be lost in a crash without harm, because the next
-   * transaction would redo them: a worker's claim or a lease's extension (lost, the run is
-   * simply claimable again). The commit then does not wait for the disk: PostgreSQL's
-   * `synchronous_commit = off` for this transaction, SQLite's `synchronous = NORMAL` for it. It
-   * stays atomic and in order, and the next durable commit makes it durable too. Default true.
-   */
-  durable?: boolean;
 }
 
 /** What {@link Store.health} found. */

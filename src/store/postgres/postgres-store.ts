@@ -7,7 +7,7 @@ import { applyMigrations, loadMigrations, schemaStatus } from "../migrate.js";
 import type { MigrationSession } from "../migrate.js";
 import type { StrataSchema } from "../schema.js";
 import { redactUrl } from "../store.js";
-import type { Store, StoreTransaction, TransactionOptions } from "../store.js";
+import type { Store, StoreTransaction } from "../store.js";
 import { withStoreFaults } from "../store-faults.js";
 import { classifyPostgresFault } from "./postgres-faults.js";
 import { DUE_CHANNEL, DueChannel } from "./due-channel.js";
@@ -91,26 +91,49 @@ class PreparingClient extends pg.Client {
   }
 }
 
-/** A statement's name: `strata_` and a 64-bit FNV-1a hash of its text, in hex. */
+/** Names by statement text: the prepared texts are a fixed set (a few per process). */
+const statementNames = new Map<string, string>();
+
+/**
+ * A statement's name: `strata_` and a 64-bit FNV-1a hash of its text, in hex (two 32-bit
+ * halves with different offsets). Computed once per text: hashing a long text on every call
+ * cost more than the claim it named.
+ */
 function statementName(text: string): string {
-  let hash = 0xcbf29ce484222325n;
+  let name = statementNames.get(text);
+  if (name !== undefined) return name;
+  let low = 0x811c9dc5;
+  let high = 0x050c5d1f;
   for (let i = 0; i < text.length; i++) {
-    hash ^= BigInt(text.charCodeAt(i));
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+    const code = text.charCodeAt(i);
+    low = Math.imul(low ^ code, 0x01000193);
+    high = Math.imul(high ^ code, 0x01000193);
   }
-  return `strata_${hash.toString(16)}`;
+  name = `strata_${(high >>> 0).toString(16).padStart(8, "0")}${(low >>> 0).toString(16).padStart(8, "0")}`;
+  // Texts are few, but never let an unexpected stream of them grow the map without bound.
+  if (statementNames.size >= 1000) statementNames.clear();
+  statementNames.set(text, name);
+  return name;
 }
 
-/** Connects to a PostgreSQL database and migrates it. */
-export async function openPostgresStore(
+/** Connections of the pool for {@link Store.relaxedWrite}, besides `maxConnections`. */
+const RELAXED_CONNECTIONS = 2;
+
+/**
+ * A pool of `max` connections to `url` with Strata's settings; `serverOptions` are passed to
+ * each session as its startup `options` (`-c name=value`).
+ */
+function newPool(
   url: string,
-  options: PostgresStoreOptions = {},
-): Promise<Store> {
+  options: PostgresStoreOptions,
+  max: number,
+  serverOptions?: string,
+): pg.Pool {
   const statementTimeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     Client: PreparingClient,
     connectionString: url,
-    max: options.maxConnections ?? 10,
+    max,
     types,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     // A server that vanished without a reset (a lost host, a partition) would leave a query
@@ -122,6 +145,7 @@ export async function openPostgresStore(
     ...(statementTimeout > 0
       ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 5000 }
       : {}),
+    ...(serverOptions === undefined ? {} : { options: serverOptions }),
   });
   // A connection can be closed by the server at any moment (restart, failover, an
   // administrator terminating backends, a proxy's timeout). pg reports it as an 'error' event:
@@ -131,6 +155,15 @@ export async function openPostgresStore(
   // and the pool discards it when it is released; so the event itself needs no action.
   pool.on("error", () => undefined);
   pool.on("connect", (client) => client.on("error", () => undefined));
+  return pool;
+}
+
+/** Connects to a PostgreSQL database and migrates it. */
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<Store> {
+  const pool = newPool(url, options, options.maxConnections ?? 10);
   try {
     await migrateWhenReachable(pool, options.startupRetryMs ?? 0);
   } catch (error) {
@@ -140,17 +173,22 @@ export async function openPostgresStore(
   const db = new Kysely<StrataSchema>({
     dialect: withStoreFaults(new PostgresDialect({ pool }), classifyPostgresFault),
   });
+  // Claims and lease renewals: single statements that may be lost in a crash (the run is
+  // claimable again), on connections whose commits do not wait for the WAL flush. Each
+  // statement commits by itself: one round trip, where BEGIN, SET LOCAL and COMMIT around it
+  // made four. The pool opens its connections when first used (a server without a worker
+  // never does).
+  const relaxedPool = newPool(url, options, RELAXED_CONNECTIONS, "-c synchronous_commit=off");
+  const relaxed = new Kysely<StrataSchema>({
+    dialect: withStoreFaults(new PostgresDialect({ pool: relaxedPool }), classifyPostgresFault),
+  });
   const due = new DueChannel(url);
   return {
     dialect: "postgres",
     location: redactUrl(url),
     db,
-    transaction: <T>(work: (trx: StoreTransaction) => Promise<T>, options?: TransactionOptions) =>
-      db.transaction().execute(async (trx) => {
-        // Only this transaction's commit skips the wait for the WAL flush.
-        if (options?.durable === false) await sql`SET LOCAL synchronous_commit = off`.execute(trx);
-        return work(trx);
-      }),
+    transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) => db.transaction().execute(work),
+    relaxedWrite: <T>(work: (db: Kysely<StrataSchema>) => Promise<T>) => work(relaxed),
     // NOTIFY inside the transaction: PostgreSQL delivers it at COMMIT, and only then, to
     // every session listening (one notification per transaction however many runs it made).
     announceDue: async (trx) => void (await sql`SELECT pg_notify(${DUE_CHANNEL}, '')`.execute(trx)),
@@ -166,6 +204,7 @@ export async function openPostgresStore(
         .execute(work),
     close: async () => {
       await due.close();
+      await relaxed.destroy();
       await db.destroy();
     },
   };

@@ -14,14 +14,16 @@
  * and stops at the limit, rather than a plan for each call's values that could scan and sort
  * every due run (15–20 ms a claim at 20,000 due runs on a table without fresh statistics).
  */
-import type { DialectName, StoreTransaction } from "../store.js";
+import type { Kysely } from "kysely";
+import type { DialectName } from "../store.js";
+import type { StrataSchema } from "../schema.js";
 import { RUN_COLUMNS } from "../run-rows.js";
 import type { RunRow } from "../run-rows.js";
 import { prepared } from "./prepared.js";
 
 /** Leases up to `limit` due runs to `owner` until `leaseUntil`, oldest due first. */
 export async function claimDueRuns(
-  trx: StoreTransaction,
+  trx: Kysely<StrataSchema>,
   dialect: DialectName,
   options: {
     owner: string;

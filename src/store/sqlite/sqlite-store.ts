@@ -9,7 +9,7 @@ import type { CompiledQuery, Driver, SqliteDatabase } from "kysely";
 import { applyMigrations, loadMigrations, schemaStatus } from "../migrate.js";
 import type { MigrationSession } from "../migrate.js";
 import type { StrataSchema } from "../schema.js";
-import type { Store, StoreTransaction, TransactionOptions } from "../store.js";
+import type { Store, StoreTransaction } from "../store.js";
 import { withStoreFaults } from "../store-faults.js";
 import { configureConnection } from "./connection-settings.js";
 import type { Synchronous } from "./connection-settings.js";
@@ -98,10 +98,11 @@ export async function openSqliteStore(
     dialect: "sqlite",
     location: path,
     db,
-    transaction: <T>(work: (trx: StoreTransaction) => Promise<T>, options?: TransactionOptions) =>
+    transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) =>
+      locked(() => db.transaction().execute(work)),
+    relaxedWrite: <T>(work: (db: Kysely<StrataSchema>) => Promise<T>) =>
       locked(async () => {
-        if (options?.durable !== false || synchronous === "NORMAL")
-          return db.transaction().execute(work);
+        if (synchronous === "NORMAL") return db.transaction().execute(work);
         // The connection's setting, for this transaction alone (the lock keeps others out).
         // NORMAL, not OFF: in WAL mode NORMAL skips the commit's fsync but still syncs
         // checkpoints, so a power loss can undo this commit, never corrupt the file; its WAL
