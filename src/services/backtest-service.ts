@@ -13,6 +13,7 @@ import type { Backtest, BacktestReport } from "../core/replay/backtest-report.js
 import { parseInterval } from "../core/routing/interval.js";
 import { runBacktestJob } from "../engine/backtest-pool.js";
 import type { StoredRun } from "../engine/backtest-pool.js";
+import { runsBefore } from "../store/run-rows.js";
 import type { Executor as Queries } from "../store/workflow-rows.js";
 import type { BacktestsTable } from "../store/schema.js";
 import type { Selectable } from "kysely";
@@ -359,10 +360,12 @@ function sourceQuery(q: Queries, row: BacktestRow) {
 }
 
 async function countSource(q: Queries, row: BacktestRow): Promise<number> {
-  const counted = await sourceQuery(q, row)
+  // Counts at most the limit: the subquery stops there, however many runs match.
+  const counted = await q
+    .selectFrom(sourceQuery(q, row).select("id").limit(row.run_limit).as("source"))
     .select((eb) => eb.fn.countAll<number>().as("count"))
     .executeTakeFirst();
-  return Math.min(Number(counted?.count ?? 0), row.run_limit);
+  return Number(counted?.count ?? 0);
 }
 
 /** The job's runs in pages, keyset-paginated on (created_at, id), newest first. */
@@ -376,14 +379,7 @@ async function* sourcePages(
   while (left > 0) {
     const rows = await sourceQuery(q, row)
       .select(["id", "kind", "input", "status", "output", "trace", "created_at"])
-      .$if(after !== undefined, (qb) =>
-        qb.where((eb) =>
-          eb.or([
-            eb("created_at", "<", after?.createdAt ?? ""),
-            eb.and([eb("created_at", "=", after?.createdAt ?? ""), eb("id", "<", after?.id ?? "")]),
-          ]),
-        ),
-      )
+      .$if(after !== undefined, (qb) => qb.where(runsBefore(after)))
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
       .limit(Math.min(PAGE_SIZE, left))

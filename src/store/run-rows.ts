@@ -1,5 +1,14 @@
 /** Reads and writes of the `runs` table. */
-import type { CompiledQuery, Insertable, Kysely, Selectable, Updateable } from "kysely";
+import type {
+  CompiledQuery,
+  Expression,
+  ExpressionBuilder,
+  Insertable,
+  Kysely,
+  Selectable,
+  SqlBool,
+  Updateable,
+} from "kysely";
 import { precompiled } from "./precompiled-query.js";
 import type { RunsTable, StrataSchema } from "./schema.js";
 import type { DialectName, StoreTransaction } from "./store.js";
@@ -182,6 +191,19 @@ export interface RunFilter {
   limit: number;
 }
 
+/**
+ * Runs before a page's last one, newest first: `(created_at, id) < (?, ?)`. As a row value
+ * it is one range bound on an index that ends in `created_at, id` (both databases use it to
+ * start the scan at the cursor); spelled as `created_at < ? OR (created_at = ? AND id < ?)`
+ * it was a filter, and every page walked the index from the newest run (issue 17).
+ */
+export function runsBefore(
+  cursor: { createdAt: string; id: string } | undefined,
+): (eb: ExpressionBuilder<StrataSchema, "runs">) => Expression<SqlBool> {
+  return (eb) =>
+    eb(eb.refTuple("created_at", "id"), "<", eb.tuple(cursor?.createdAt ?? "", cursor?.id ?? ""));
+}
+
 /** Runs, newest first. */
 export async function listRunRows(
   q: Executor,
@@ -200,17 +222,7 @@ export async function listRunRows(
     )
     .$if(filter.kinds !== undefined, (qb) => qb.where("kind", "in", filter.kinds ?? []))
     .$if(filter.status !== undefined, (qb) => qb.where("status", "=", filter.status ?? "running"))
-    .$if(filter.before !== undefined, (qb) =>
-      qb.where((eb) =>
-        eb.or([
-          eb("created_at", "<", filter.before?.createdAt ?? ""),
-          eb.and([
-            eb("created_at", "=", filter.before?.createdAt ?? ""),
-            eb("id", "<", filter.before?.id ?? ""),
-          ]),
-        ]),
-      ),
-    )
+    .$if(filter.before !== undefined, (qb) => qb.where(runsBefore(filter.before)))
     .orderBy("created_at", "desc")
     .orderBy("id", "desc")
     .limit(filter.limit)

@@ -1,0 +1,149 @@
+/**
+ * Keyset pages (issue 17): a page of runs after the first bounds its index scan by the
+ * cursor, `(created_at, id) < (?, ?)`, on both databases, for each filter the runs list
+ * offers (none, a workflow, a workflow and a status) and for a backtest's source pages. Checked
+ * with the query plan: SQLite's EXPLAIN QUERY PLAN names the cursor among the index's
+ * constraints; PostgreSQL's EXPLAIN puts it in the Index Cond, not in a Filter. And the pages
+ * themselves: walked to the end they give every run once, newest first.
+ */
+import { sql } from "kysely";
+import type { Compilable } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Strata } from "../src/index.js";
+import { listRunRows, runsBefore } from "../src/store/run-rows.js";
+import type { RunFilter } from "../src/store/run-rows.js";
+import type { Store } from "../src/store/store.js";
+import { DIALECTS, openTestStore } from "./support/test-stores.js";
+
+const decision = {
+  start: "done",
+  nodes: { done: { type: "end", output: { ok: "true" } } },
+};
+
+const RUNS = 120;
+
+describe.each(DIALECTS)("pages of runs on %s", (dialect) => {
+  let store: Store;
+  let close: () => Promise<void>;
+  let strata: Strata;
+  let workflowId: string;
+
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore(dialect));
+    strata = Strata.fromStore(store, { actor: "keyset" });
+    const workflow = await strata.workflows.create({ key: "flow", definition: decision });
+    workflowId = workflow.id;
+    await strata.drafts.publish("flow", {});
+    // Several runs share each created_at (the same millisecond): the id breaks the ties.
+    for (let i = 0; i < RUNS; i += 8)
+      await Promise.all(
+        Array.from({ length: 8 }, (_, j) => strata.runs.start("flow", { input: { n: i + j } })),
+      );
+    // Statistics, as a table in use has (a fresh one looks empty to PostgreSQL's planner).
+    if (dialect === "postgres") await sql`ANALYZE runs`.execute(store.db);
+  });
+
+  afterAll(async () => {
+    await strata.close();
+    await close();
+  });
+
+  /** The plan of `query` as text: SQLite's details, or PostgreSQL's JSON plan. */
+  async function plan(query: Compilable): Promise<string> {
+    const compiled = query.compile();
+    if (dialect === "sqlite") {
+      const explained = await store.db.executeQuery<{ detail: string }>({
+        ...compiled,
+        sql: `EXPLAIN QUERY PLAN ${compiled.sql}`,
+      });
+      return explained.rows.map((row) => row.detail).join("\n");
+    }
+    // A table this small would be read whole; the question is what the index can bound.
+    return store.transaction(async (trx) => {
+      await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+      await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
+      const explained = await trx.executeQuery<{ "QUERY PLAN": unknown }>({
+        ...compiled,
+        sql: `EXPLAIN (FORMAT JSON) ${compiled.sql}`,
+      });
+      return JSON.stringify(explained.rows[0]?.["QUERY PLAN"]);
+    });
+  }
+
+  const filters: [string, () => Omit<RunFilter, "limit" | "before">][] = [
+    ["no filter", () => ({})],
+    ["a workflow", () => ({ workflowId })],
+    ["a workflow and a status", () => ({ workflowId, status: "completed" })],
+  ];
+
+  it.each(filters)("bounds the scan by the cursor with %s", async (_name, filter) => {
+    const first = await listRunRows(store.db, "default", { ...filter(), limit: 10 });
+    const last = first.at(-1);
+    expect(last).toBeDefined();
+    const before = { createdAt: last?.created_at ?? "", id: last?.id ?? "" };
+    const query = store.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("tenant_id", "=", "default")
+      .$call((qb) => {
+        const f = filter();
+        let q = qb;
+        if (f.workflowId !== undefined) q = q.where("workflow_id", "=", f.workflowId);
+        if (f.status !== undefined) q = q.where("status", "=", f.status);
+        return q;
+      });
+    // The query listRunRows makes (its cursor condition comes from runsBefore).
+    const text = await plan(
+      query.where(runsBefore(before)).orderBy("created_at", "desc").orderBy("id", "desc").limit(10),
+    );
+    if (dialect === "sqlite") {
+      expect(text).toMatch(/SEARCH runs USING INDEX runs_by_\w+ \(.*\(created_at,id\)<\(\?,\?\)\)/);
+      expect(text).not.toContain("USE TEMP B-TREE");
+    } else {
+      const parsed = JSON.parse(text) as [{ Plan: PlanNode }];
+      const scans = indexScans(parsed[0].Plan);
+      expect(scans).toHaveLength(1);
+      expect(scans[0]?.["Index Cond"]).toMatch(/ROW\(created_at, id\) < ROW\(/);
+      expect(scans[0]?.Filter ?? "").not.toMatch(/created_at/);
+      expect(JSON.stringify(parsed)).not.toContain('"Sort"');
+    }
+  });
+
+  it.each(filters)("walks every run once, newest first, with %s", async (_name, filter) => {
+    const seen: { created_at: string; id: string }[] = [];
+    let before: RunFilter["before"];
+    for (;;) {
+      const page = await listRunRows(store.db, "default", {
+        ...filter(),
+        limit: 7,
+        ...(before === undefined ? {} : { before }),
+      });
+      seen.push(...page);
+      const last = page.at(-1);
+      if (last === undefined) break;
+      before = { createdAt: last.created_at, id: last.id };
+    }
+    expect(seen).toHaveLength(RUNS);
+    expect(new Set(seen.map((run) => run.id)).size).toBe(RUNS);
+    const sorted = [...seen].sort((a, b) =>
+      a.created_at === b.created_at
+        ? b.id.localeCompare(a.id)
+        : b.created_at.localeCompare(a.created_at),
+    );
+    expect(seen).toEqual(sorted);
+  });
+});
+
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  "Index Cond"?: string;
+  Filter?: string;
+  Plans?: PlanNode[];
+}
+
+/** The index scans of a PostgreSQL plan, depth first. */
+function indexScans(node: PlanNode): PlanNode[] {
+  const own = node["Node Type"].startsWith("Index") ? [node] : [];
+  return [...own, ...(node.Plans ?? []).flatMap(indexScans)];
+}
