@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseDefinitionText } from "../src/core/definition/parse-definition.js";
 import { PermanentTaskError, Strata } from "../src/index.js";
 import type { AuditEvent, Run } from "../src/index.js";
+import type { KyselyPlugin } from "kysely";
 import type { Store } from "../src/store/store.js";
 import { ManualClock } from "./support/manual-clock.js";
 import { DIALECTS, openTestStore, uniqueTenant } from "./support/test-stores.js";
@@ -260,6 +261,47 @@ describe.each(DIALECTS)("routing on %s", (dialect) => {
     await expect(strata.versions.retire("loan", 1)).rejects.toMatchObject({ code: "version_live" });
     const impact = await strata.versions.impact("loan", 2);
     expect(impact.retire).toMatchObject({ allowed: false, refusal: { code: "version_live" } });
+  });
+
+  it("counts the guard's figures before it takes the workflow's lock", async () => {
+    // Where each count of a rollout's runs is made: inside a write transaction, or outside.
+    const counted: ("inside" | "outside")[] = [];
+    const watching = (where: "inside" | "outside"): KyselyPlugin => ({
+      transformQuery: ({ node }) => {
+        const text = JSON.stringify(node);
+        if (
+          node.kind === "SelectQueryNode" &&
+          node.groupBy !== undefined &&
+          text.includes('"rollout_id"')
+        )
+          counted.push(where);
+        return node;
+      },
+      transformResult: ({ result }) => Promise.resolve(result),
+    });
+    const watched: Store = {
+      ...store,
+      db: store.db.withPlugin(watching("outside")),
+      transaction: (work) => store.transaction((trx) => work(trx.withPlugin(watching("inside")))),
+    };
+    const guarded = Strata.fromStore(watched, { tenant, actor: "ann", clock });
+    await publish("checked", checked(1));
+    await publish("checked", checked(2), {
+      rollout: { percent: 50, guard: { maxFailureRateIncrease: 5, minRuns: 20, every: "1m" } },
+    });
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        strata.runs.start("checked", { input: {}, routingKey: `k${i}` }),
+      ),
+    );
+    await drain();
+    clock.advance(60_000);
+    counted.length = 0;
+    await guarded.runAutomation();
+    // The guard looked (and tripped: the candidate fails every run) on figures read outside.
+    expect((await strata.rollouts.status("checked")).status).toBe("aborted");
+    expect(counted).toContain("outside");
+    expect(counted).not.toContain("inside");
   });
 
   it("aborts by itself when the guard sees the candidate fail, within one interval", async () => {

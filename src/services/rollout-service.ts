@@ -281,6 +281,13 @@ export class RolloutService {
     const now = this.deps.clock.now().toISOString();
     const due = await dueRollouts(this.deps.store.db, now, limit);
     for (const { tenant_id: tenantId, id, workflow_id: workflowId } of due) {
+      // The guard's figures are read before the workflow's lock is taken: counting a big
+      // rollout's runs under it held up every run start of the workflow (SQLite's write lock,
+      // PostgreSQL's row lock that run inserts need) for as long as the count took (issue 17).
+      // Runs that end meanwhile change a rate by a hair; the next look counts them.
+      const counts = (await this.#guardWatches(tenantId, id))
+        ? await countRolloutRuns(this.deps.store.db, tenantId, id)
+        : [];
       await runChange(this.deps, async (trx, at) => {
         const workflow = await lockWorkflow(
           trx,
@@ -294,24 +301,41 @@ export class RolloutService {
           workflow.id,
           this.deps.store.dialect,
         );
+        // Re-checked under the lock: still this rollout, still due (another process may have
+        // looked first, or someone aborted or replaced it).
         if (rollout?.id !== id || rollout.next_check_at === null || rollout.next_check_at > at)
           return;
-        await this.automate(trx, workflow, rollout, at);
+        await this.automate(trx, workflow, rollout, at, counts);
       });
     }
     return due.length;
   }
 
-  /** The guard's look, then the due step, for one rollout (inside its change). */
+  /** Whether the active rollout `id` has a guard (read without a lock). */
+  async #guardWatches(tenantId: string, id: string): Promise<boolean> {
+    const row = await this.deps.store.db
+      .selectFrom("rollouts")
+      .select("guard")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row !== undefined && row.guard !== null;
+  }
+
+  /**
+   * The guard's look at `counts` (the rollout's runs, counted before the lock), then the due
+   * step, for one rollout (inside its change).
+   */
   private async automate(
     trx: StoreTransaction,
     workflow: WorkflowRow,
     rollout: RolloutRow,
     now: string,
+    counts: readonly RunCountRow[],
   ): Promise<void> {
     const guard = guardOf(rollout);
     if (guard !== null) {
-      const arms = armStats(rollout, await countRolloutRuns(trx, rollout.tenant_id, rollout.id));
+      const arms = armStats(rollout, counts);
       const verdict = evaluateGuard(guard, arms.stable, arms.candidate);
       if (verdict.verdict === "tripped") {
         await endRollout(
