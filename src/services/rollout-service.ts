@@ -280,14 +280,12 @@ export class RolloutService {
   async runAutomation(limit = 50): Promise<number> {
     const now = this.deps.clock.now().toISOString();
     const due = await dueRollouts(this.deps.store.db, now, limit);
-    for (const { tenant_id: tenantId, id, workflow_id: workflowId } of due) {
+    for (const { tenant_id: tenantId, id, workflow_id: workflowId, guard } of due) {
       // The guard's figures are read before the workflow's lock is taken: counting a big
       // rollout's runs under it held up every run start of the workflow (SQLite's write lock,
       // PostgreSQL's row lock that run inserts need) for as long as the count took (issue 17).
       // Runs that end meanwhile change a rate by a hair; the next look counts them.
-      const counts = (await this.#guardWatches(tenantId, id))
-        ? await countRolloutRuns(this.deps.store.db, tenantId, id)
-        : [];
+      const counts = guard === null ? [] : await countRolloutRuns(this.deps.store.db, tenantId, id);
       await runChange(this.deps, async (trx, at) => {
         const workflow = await lockWorkflow(
           trx,
@@ -309,17 +307,6 @@ export class RolloutService {
       });
     }
     return due.length;
-  }
-
-  /** Whether the active rollout `id` has a guard (read without a lock). */
-  async #guardWatches(tenantId: string, id: string): Promise<boolean> {
-    const row = await this.deps.store.db
-      .selectFrom("rollouts")
-      .select("guard")
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", id)
-      .executeTakeFirst();
-    return row !== undefined && row.guard !== null;
   }
 
   /**

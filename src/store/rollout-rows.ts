@@ -108,10 +108,10 @@ export async function dueRollouts(
   q: Executor,
   now: string,
   limit: number,
-): Promise<Array<{ tenant_id: string; id: string; workflow_id: string }>> {
+): Promise<Array<{ tenant_id: string; id: string; workflow_id: string; guard: string | null }>> {
   return q
     .selectFrom("rollouts")
-    .select(["tenant_id", "id", "workflow_id"])
+    .select(["tenant_id", "id", "workflow_id", "guard"])
     .where("next_check_at", "is not", null)
     .where("next_check_at", "<=", now)
     .where("status", "=", sql.lit("active"))

@@ -4,9 +4,9 @@
 -- walking from the newest run. The two indexes that ended in `created_at` alone are replaced
 -- (same name, one more column); the third serves the status filter of a workflow's runs
 -- (the console's "failed runs", `strata runs list --status`), which had to read every run of
--- the workflow to find a rare status. It holds only runs that did not complete (few of them:
--- 130 bytes a run for all runs, nothing for a completed one); completed runs are most runs
--- and `runs_by_workflow` finds them at once.
+-- the workflow to find a rare status. It holds only runs that did not complete, which are
+-- few (over every run it would cost 130 bytes a run on SQLite; a completed run costs
+-- nothing); completed runs are most runs, and `runs_by_workflow` finds them at once.
 DROP INDEX runs_by_time;
 CREATE INDEX runs_by_time ON runs (tenant_id, created_at, id);
 DROP INDEX runs_by_workflow;
