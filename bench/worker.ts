@@ -68,6 +68,9 @@ const SOAK_WAITING = 20_000;
 /** Epoch milliseconds, comparable with the worker processes' (`timeOrigin + now()`). */
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** Where worker processes write CPU profiles, when asked (`BENCH_PROF`). */
+const PROFILE_DIR = process.env.BENCH_PROF === "" ? undefined : process.env.BENCH_PROF;
+
 /** A worker process, ready (its store open, its handler registered, its loop not started). */
 class WorkerProcess {
   readonly #child: ChildProcess;
@@ -81,12 +84,17 @@ class WorkerProcess {
       for (const listener of this.#listeners) listener(message);
     });
   }
-
   /** Forks bench/worker-child.ts with `config` and waits until it is ready. */
   static async spawn(config: ChildConfig): Promise<WorkerProcess> {
     const child = fork(CHILD, [JSON.stringify(config)], {
       cwd: ROOT,
-      execArgv: ["--import", "tsx", "--expose-gc"],
+      execArgv: [
+        "--import",
+        "tsx",
+        "--expose-gc",
+        // BENCH_PROF=<dir>: each worker process writes a CPU profile there (one per thread).
+        ...(PROFILE_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`]),
+      ],
       // Its stdout goes to our stderr: our stdout carries only bench lines.
       stdio: ["ignore", 2, 2, "ipc"],
     });

@@ -144,6 +144,39 @@ describe("the SQLite write thread", () => {
     }
   });
 
+  it("runs relaxed writes there too: each statement by itself, with its RETURNING rows", async () => {
+    const { store } = await probeStore();
+    try {
+      await thread(store)([insert(store, 1), insert(store, 2), insert(store, 3)]);
+      // Relaxed writes handed over beside a durable batch and a main-connection transaction.
+      const [returned, , counted] = await Promise.all([
+        store.relaxedWrite((db) =>
+          sql<{ n: number }>`update probe set n = n + 10 where n in (2, 3) returning n`.execute(db),
+        ),
+        thread(store)([insert(store, 50)]),
+        store.relaxedWrite((db) => sql`delete from probe where n = 1`.execute(db)),
+      ]);
+      expect(returned.rows.map((row) => row.n).sort()).toEqual([12, 13]);
+      expect(counted.numAffectedRows).toBe(1n);
+      expect(await values(store)).toEqual([12, 13, 50]);
+      // The thread's connection runs them: the main connection's setting stays FULL (2).
+      const main = await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db);
+      expect(main.rows[0]?.synchronous).toBe(2);
+      // There is no transaction to open: each statement commits alone.
+      await expect(
+        store.relaxedWrite((db) => db.transaction().execute(() => Promise.resolve())),
+      ).rejects.toThrow(/each statement by itself/);
+      // A failing statement fails alone, with SQLite's code, and the thread goes on.
+      await expect(
+        store.relaxedWrite((db) => sql`insert into probe (n) values (12)`.execute(db)),
+      ).rejects.toSatisfy(isUniqueViolation);
+      await store.relaxedWrite((db) => sql`insert into probe (n) values (60)`.execute(db));
+      expect(await values(store)).toEqual([12, 13, 50, 60]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("finishes the writes it was handed before close returns", async () => {
     const { store, path } = await probeStore();
     const pending = Array.from({ length: 20 }, (_, i) => thread(store)([insert(store, i)]));

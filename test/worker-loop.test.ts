@@ -9,7 +9,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.js";
-import { deadlineSignal, raceAbort } from "../src/engine/deadline-signal.js";
+import { deadlineSignal } from "../src/engine/deadline-signal.js";
+import { AttemptControl } from "../src/engine/attempt-control.js";
 import { Strata } from "../src/index.js";
 import type { Run } from "../src/index.js";
 import { DIALECTS, createTestDatabase, uniqueTenant } from "./support/test-stores.js";
@@ -184,29 +185,69 @@ describe("wake-ups across processes on PostgreSQL", () => {
 });
 
 describe("a task's deadline signal", () => {
-  it("lets go of its parent and its timer when the work ends", async () => {
+  it("lets go of its parent and its timer when the work ends", () => {
     const parent = new AbortController();
+    const timers = countTimers();
     for (let i = 0; i < 100; i++) {
       const deadline = deadlineSignal(parent.signal, 60_000);
-      await raceAbort(Promise.resolve(i), deadline.signal);
       deadline.dispose();
-      expect(getEventListeners(deadline.signal, "abort")).toHaveLength(0);
     }
     expect(getEventListeners(parent.signal, "abort")).toHaveLength(0);
+    expect(countTimers()).toBe(timers);
   });
 
   it("aborts at the deadline or with its parent, and says which", async () => {
     const parent = new AbortController();
     const late = deadlineSignal(parent.signal, 10);
-    await expect(raceAbort(new Promise(() => undefined), late.signal)).rejects.toThrow(/timed out/);
+    await sleep(30);
+    expect(late.signal.aborted).toBe(true);
     expect(late.timedOut).toBe(true);
     late.dispose();
     const cancelled = deadlineSignal(parent.signal, 60_000);
     parent.abort(new Error("the run was cancelled"));
-    await expect(raceAbort(new Promise(() => undefined), cancelled.signal)).rejects.toThrow(
-      "the run was cancelled",
-    );
+    expect((cancelled.signal.reason as Error).message).toBe("the run was cancelled");
     expect(cancelled.timedOut).toBe(false);
     cancelled.dispose();
   });
 });
+
+describe("a task attempt's control", () => {
+  it("clears its timer when the work ends, however it ends", async () => {
+    const timers = countTimers();
+    for (let i = 0; i < 100; i++) {
+      const control = new AttemptControl();
+      expect(await control.run(() => i, 60_000)).toBe(i);
+      await expect(
+        new AttemptControl().run(() => {
+          throw new Error("at once");
+        }, 60_000),
+      ).rejects.toThrow("at once");
+      await expect(
+        new AttemptControl().run(() => Promise.reject(new Error("later")), 60_000),
+      ).rejects.toThrow("later");
+    }
+    expect(countTimers()).toBe(timers);
+  });
+
+  it("rejects at the deadline or when aborted, and says which, even if the work never ends", async () => {
+    const late = new AttemptControl();
+    await expect(late.run(() => new Promise(() => undefined), 10)).rejects.toThrow(/timed out/);
+    expect(late.timedOut).toBe(true);
+    expect(late.signal.aborted).toBe(true);
+    const cancelled = new AttemptControl();
+    const running = cancelled.run(() => new Promise(() => undefined), 60_000);
+    cancelled.abort(new Error("the run was cancelled"));
+    await expect(running).rejects.toThrow("the run was cancelled");
+    expect(cancelled.timedOut).toBe(false);
+    expect((cancelled.signal.reason as Error).message).toBe("the run was cancelled");
+    // Aborted before it runs: the work is not called.
+    let called = false;
+    await expect(cancelled.run(() => (called = true), 60_000)).rejects.toThrow("cancelled");
+    expect(called).toBe(false);
+  });
+});
+
+/** The timers this process holds. */
+function countTimers(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === "Timeout").length;
+}

@@ -38,29 +38,3 @@ export function deadlineSignal(parent: AbortSignal, ms: number): DeadlineSignal 
     },
   };
 }
-
-/**
- * Races `work` against `signal`: rejects with the signal's reason as soon as it aborts (so a
- * handler that ignores the signal cannot hang its caller), and removes its listener when
- * `work` settles first.
- */
-export async function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) throw reasonOf(signal);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(reasonOf(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
-  }
-}
-
-function reasonOf(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error
-    ? reason
-    : new Error(typeof reason === "string" ? reason : "aborted");
-}

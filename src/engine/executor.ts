@@ -40,6 +40,7 @@ import { findVersionById } from "../store/version-rows.js";
 import { GroupCommit } from "./group-commit.js";
 import type { HandlerRegistry } from "./handlers.js";
 import { runTask } from "./run-task.js";
+import { AttemptControl } from "./attempt-control.js";
 import { appendTrace, snapshotColumns, toRun } from "./run-record.js";
 
 /** A run's status change, for metrics and other observers (test runs included; filter by kind). */
@@ -55,6 +56,9 @@ export interface RunTransition {
 
 /** How many compiled definitions one process keeps. */
 const COMPILED_LIMIT = 512;
+
+/** The most runs one lease renewal names. */
+const RENEW_CHUNK = 500;
 
 /** The lease unless configured otherwise. */
 export const DEFAULT_LEASE_MS = 60_000;
@@ -127,7 +131,11 @@ export class Executor {
   /** Workers' outcomes (task results, fired timers), committed together like starts. */
   readonly #outcomes: GroupCommit<Outcome, boolean>;
   /** Attempts running here, by run (a set: a run reclaimed here after its lease ran out). */
-  readonly #inflight = new Map<string, Set<AbortController>>();
+  readonly #inflight = new Map<string, Set<AttemptControl>>();
+  /** The claimed rows whose task is running here: the leases {@link #renewLeases} extends. */
+  readonly #leased = new Set<RunRow>();
+  /** The one timer that extends them, while there are any. */
+  #leaseTimer: NodeJS.Timeout | undefined;
   readonly #dueListeners = new Set<() => void>();
   readonly #transitionListeners = new Set<(transition: RunTransition) => void>();
 
@@ -465,16 +473,16 @@ export class Executor {
     await this.#compileRow(this.options.store.db, row);
     let event: RunEvent;
     if (pending?.type === "task") {
-      const controller = new AbortController();
-      const attempts = this.#inflight.get(row.id) ?? new Set<AbortController>();
-      attempts.add(controller);
+      const control = new AttemptControl();
+      const attempts = this.#inflight.get(row.id) ?? new Set<AttemptControl>();
+      attempts.add(control);
       this.#inflight.set(row.id, attempts);
-      const heartbeat = this.#keepLease(row);
+      this.#holdLease(row);
       try {
-        event = await runTask(this.options.handlers, row.id, pending, controller.signal);
+        event = await runTask(this.options.handlers, row.id, pending, control);
       } finally {
-        clearInterval(heartbeat);
-        attempts.delete(controller);
+        this.#releaseLease(row);
+        attempts.delete(control);
         if (attempts.size === 0) this.#inflight.delete(row.id);
       }
     } else if (pending?.type === "wait" && pending.deadline !== undefined) {
@@ -511,31 +519,53 @@ export class Executor {
   }
 
   /**
-   * Extends the lease of a task in flight every third of the lease, so a long task is not
-   * taken over by another worker while this one is still working on it; if this process dies,
-   * the heartbeat stops and the lease runs out.
+   * Keeps the lease of a task in flight while it runs, so a long task is not taken over by
+   * another worker while this one is still working on it. One timer for the process, every
+   * third of the lease (`heartbeatMs`), extends every lease held: a task that started just
+   * after a beat is extended by the next, well before its lease runs out. If this process
+   * dies, the beats stop and the leases run out.
    */
-  #keepLease(row: RunRow): NodeJS.Timeout {
-    const leaseMs = this.leaseMs;
-    const timer = setInterval(
-      () => {
-        const until = new Date(this.options.clock.now().getTime() + leaseMs).toISOString();
+  #holdLease(row: RunRow): void {
+    this.#leased.add(row);
+    if (this.#leaseTimer !== undefined) return;
+    this.#leaseTimer = setInterval(
+      () => this.#renewLeases(),
+      Math.max(50, this.options.heartbeatMs ?? this.leaseMs / 3),
+    );
+    this.#leaseTimer.unref();
+  }
+
+  #releaseLease(row: RunRow): void {
+    this.#leased.delete(row);
+    if (this.#leased.size > 0 || this.#leaseTimer === undefined) return;
+    clearInterval(this.#leaseTimer);
+    this.#leaseTimer = undefined;
+  }
+
+  /** Extends the leases held, one statement per tenant and 500 runs. */
+  #renewLeases(): void {
+    const until = new Date(this.options.clock.now().getTime() + this.leaseMs).toISOString();
+    const byTenant = new Map<string, string[]>();
+    for (const row of this.#leased) {
+      const ids = byTenant.get(row.tenant_id);
+      if (ids === undefined) byTenant.set(row.tenant_id, [row.id]);
+      else ids.push(row.id);
+    }
+    for (const [tenantId, ids] of byTenant) {
+      for (let from = 0; from < ids.length; from += RENEW_CHUNK) {
         this.options.store
           .relaxedWrite((db) =>
             db
               .updateTable("runs")
               .set({ lease_until: until })
-              .where("tenant_id", "=", row.tenant_id)
-              .where("id", "=", row.id)
+              .where("tenant_id", "=", tenantId)
+              .where("id", "in", ids.slice(from, from + RENEW_CHUNK))
               .where("lease_owner", "=", this.workerId)
               .execute(),
           )
-          .catch(() => undefined); // a missed beat only shortens the lease
-      },
-      Math.max(50, this.options.heartbeatMs ?? leaseMs / 3),
-    );
-    timer.unref();
-    return timer;
+          .catch(() => undefined); // a missed beat only shortens the leases
+      }
+    }
   }
 
   async #advanceRow(

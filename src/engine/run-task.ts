@@ -2,7 +2,7 @@
 import { coerceError } from "../core/errors.js";
 import type { PendingTask, RunEvent } from "../core/interpreter/index.js";
 import { toJsonValue } from "../core/interpreter/index.js";
-import { deadlineSignal, raceAbort } from "./deadline-signal.js";
+import type { AttemptControl } from "./attempt-control.js";
 import { PermanentTaskError } from "./handlers.js";
 import type { HandlerRegistry } from "./handlers.js";
 
@@ -20,7 +20,7 @@ export async function runTask(
   handlers: HandlerRegistry,
   runId: string,
   task: PendingTask,
-  cancelled: AbortSignal,
+  control: AttemptControl,
 ): Promise<RunEvent> {
   const handler = handlers.get(task.handler);
   if (handler === undefined) {
@@ -31,23 +31,24 @@ export async function runTask(
     );
   }
   const timeoutMs = Math.min(task.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS, MAX_TIMER_MS);
-  const deadline = deadlineSignal(cancelled, timeoutMs);
   try {
-    const result = await raceAbort(
-      Promise.resolve().then(() =>
+    const result = await control.run(
+      () =>
         handler(task.input, {
           idempotencyKey: task.idempotencyKey,
           attempt: task.attempt,
-          signal: deadline.signal,
+          // Read only if the handler asks (see AttemptControl).
+          get signal() {
+            return control.signal;
+          },
           runId,
           node: task.node,
         }),
-      ),
-      deadline.signal,
+      timeoutMs,
     );
     return { type: "task_succeeded", result: toJsonValue(result) ?? null };
   } catch (thrown) {
-    if (deadline.timedOut) {
+    if (control.timedOut) {
       return failed(`the attempt took longer than ${timeoutMs} ms`, "task_timeout", true);
     }
     const error = coerceError(thrown);
@@ -57,8 +58,6 @@ export async function runTask(
       permanent ? (error.code ?? "task_error") : "task_error",
       !permanent,
     );
-  } finally {
-    deadline.dispose();
   }
 }
 

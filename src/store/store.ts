@@ -29,8 +29,11 @@ export interface Store {
    * transaction would redo it (a worker's claim, a lease's extension: lost, the run is simply
    * claimable again). It commits by itself, atomically and in order, without waiting for the
    * disk; the next durable commit makes it durable too. PostgreSQL: in autocommit on a
-   * connection set to `synchronous_commit = off` (one round trip). SQLite: a write transaction
-   * with `synchronous = NORMAL` for its commit.
+   * connection set to `synchronous_commit = off` (one round trip). A SQLite file: on the write
+   * thread, off the event loop, each statement committed by itself (or with the thread's next
+   * batch), with `synchronous = NORMAL` when nothing durable commits beside it; `:memory:`: a
+   * transaction on the main connection. `work` may run several statements but cannot open a
+   * transaction.
    */
   relaxedWrite<T>(work: (db: Kysely<StrataSchema>) => Promise<T>): Promise<T>;
   /**

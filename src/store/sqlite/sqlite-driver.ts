@@ -117,3 +117,54 @@ export class StrataSqliteDriver implements Driver {
 function quoteName(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/**
+ * A driver whose every statement runs elsewhere, by itself: on the write thread, for
+ * `Store.relaxedWrite`. There is no connection to hold, so none is locked; there are no
+ * transactions, since each statement commits alone.
+ */
+export class RelayDriver implements Driver {
+  readonly #connection: DatabaseConnection;
+
+  constructor(run: (query: CompiledQuery) => Promise<{ rows: unknown[]; changes: number }>) {
+    this.#connection = {
+      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        const { rows, changes } = await run(query);
+        return { rows: rows as R[], numAffectedRows: BigInt(changes) };
+      },
+      streamQuery: () => {
+        throw new Error("a relaxed write cannot stream rows");
+      },
+    };
+  }
+
+  init(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  acquireConnection(): Promise<DatabaseConnection> {
+    return Promise.resolve(this.#connection);
+  }
+
+  releaseConnection(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  beginTransaction(): Promise<void> {
+    return Promise.reject(
+      new Error("a relaxed write runs each statement by itself; use Store.transaction for more"),
+    );
+  }
+
+  commitTransaction(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  rollbackTransaction(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  destroy(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -13,7 +13,7 @@ import type { Store, StoreTransaction } from "../store.js";
 import { withStoreFaults } from "../store-faults.js";
 import { configureConnection } from "./connection-settings.js";
 import type { Synchronous } from "./connection-settings.js";
-import { FifoLock, StrataSqliteDriver } from "./sqlite-driver.js";
+import { FifoLock, RelayDriver, StrataSqliteDriver } from "./sqlite-driver.js";
 import { withStatementCache } from "./statement-cache.js";
 import { SqliteWriteThread } from "./write-thread.js";
 import { classifySqliteFault } from "./sqlite-faults.js";
@@ -25,6 +25,16 @@ class StrataSqliteDialect extends SqliteDialect {
   }
   override createDriver(): Driver {
     return new StrataSqliteDriver(this.database);
+  }
+}
+
+/** Kysely's SQLite dialect for statements that run on the write thread, each by itself. */
+class RelayDialect extends SqliteDialect {
+  constructor(private readonly run: ConstructorParameters<typeof RelayDriver>[0]) {
+    super({ database: () => Promise.reject(new Error("a relay has no connection")) });
+  }
+  override createDriver(): Driver {
+    return new RelayDriver(this.run);
   }
 }
 
@@ -94,6 +104,34 @@ export async function openSqliteStore(
       if (--threadWrites === 0) writeLock.release();
     }
   };
+  /** The thread, started (or replaced, when it failed) by the first write that needs it. */
+  const writeThread = (): SqliteWriteThread => {
+    if (thread === undefined || thread.failed)
+      thread = new SqliteWriteThread({ path, synchronous });
+    return thread;
+  };
+  /** Hands `write` to the thread; its promise settles once the thread committed it. */
+  const onThread = <T>(write: (thread: SqliteWriteThread) => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new Error("the store is closed"));
+    // A new thread is waited for outside the lock.
+    const current = writeThread();
+    const written = current.ready.then(() => lockedForThread(() => write(current)));
+    const settled: Promise<void> = written
+      .catch(() => undefined)
+      .then(() => void inFlight.delete(settled));
+    inFlight.add(settled);
+    return written;
+  };
+  // Relaxed writes (claims, lease renewals) run on the thread as well: off the event loop,
+  // each statement committed by itself or with the thread's next batch (ADR 0012).
+  const relaxedDb = useThread
+    ? new Kysely<StrataSchema>({
+        dialect: withStoreFaults(
+          new RelayDialect((query) => onThread((current) => current.relaxed(query))),
+          classifySqliteFault,
+        ),
+      })
+    : undefined;
   return {
     dialect: "sqlite",
     location: path,
@@ -101,39 +139,29 @@ export async function openSqliteStore(
     transaction: <T>(work: (trx: StoreTransaction) => Promise<T>) =>
       locked(() => db.transaction().execute(work)),
     relaxedWrite: <T>(work: (db: Kysely<StrataSchema>) => Promise<T>) =>
-      locked(async () => {
-        if (synchronous === "NORMAL") return db.transaction().execute(work);
-        // The connection's setting, for this transaction alone (the lock keeps others out).
-        // NORMAL, not OFF: in WAL mode NORMAL skips the commit's fsync but still syncs
-        // checkpoints, so a power loss can undo this commit, never corrupt the file; its WAL
-        // frames become durable with the next FULL commit of any connection.
-        await sql`PRAGMA synchronous = NORMAL`.execute(db);
-        try {
-          return await db.transaction().execute(work);
-        } finally {
-          await sql.raw(`PRAGMA synchronous = ${synchronous}`).execute(db);
-        }
-      }),
+      relaxedDb !== undefined
+        ? work(relaxedDb)
+        : locked(async () => {
+            if (synchronous === "NORMAL") return db.transaction().execute(work);
+            // The connection's setting, for this transaction alone (the lock keeps others out).
+            // NORMAL, not OFF: in WAL mode NORMAL skips the commit's fsync but still syncs
+            // checkpoints, so a power loss can undo this commit, never corrupt the file; its WAL
+            // frames become durable with the next FULL commit of any connection.
+            await sql`PRAGMA synchronous = NORMAL`.execute(db);
+            try {
+              return await db.transaction().execute(work);
+            } finally {
+              await sql.raw(`PRAGMA synchronous = ${synchronous}`).execute(db);
+            }
+          }),
     readSnapshot: <T>(work: (db: Kysely<StrataSchema>) => Promise<T>) =>
       db.connection().execute((connection) => readInSnapshot(connection, work)),
     ...(useThread
       ? {
-          writeBatch: (queries: readonly CompiledQuery[]) => {
-            if (closed) return Promise.reject(new Error("the store is closed"));
-            // A thread that failed is replaced; a new one is waited for outside the lock.
-            if (thread === undefined || thread.failed) {
-              thread = new SqliteWriteThread({ path, synchronous });
-            }
-            const current = thread;
-            const write = current.ready.then(() => lockedForThread(() => current.write(queries)));
-            const settled: Promise<void> = write
-              .catch(() => undefined)
-              .then(() => void inFlight.delete(settled));
-            inFlight.add(settled);
-            return write.catch((error: unknown) => {
+          writeBatch: (queries: readonly CompiledQuery[]) =>
+            onThread((current) => current.write(queries)).catch((error: unknown) => {
               throw classifySqliteFault(error) ?? error;
-            });
-          },
+            }),
         }
       : {}),
     health: () => schemaStatus(db, loadMigrations("sqlite")),

@@ -23,27 +23,56 @@ const cached = withStatementCache(database);
 
 type Write = Extract<WriteRequest, { type: "write" }>;
 
-/** Runs `writes` in one transaction; the rows each statement changed, per write. */
-function commit(writes: readonly Write[]): number[][] {
-  database.exec("BEGIN IMMEDIATE");
+/** What one write did: the rows each statement changed, and the rows a `RETURNING` gave. */
+interface Done {
+  changes: number[];
+  rows?: unknown[];
+}
+
+/** Runs a write's statements (in the open transaction). */
+function run(request: Write): Done {
+  const done: Done = { changes: [] };
+  for (const { sql, parameters } of decodeBatch(request.statements)) {
+    const statement = cached.prepare(sql);
+    if (statement.reader) {
+      // A write with RETURNING gives one row for each row it changed.
+      done.rows = statement.all(parameters);
+      done.changes.push(done.rows.length);
+    } else done.changes.push(Number(statement.run(parameters).changes));
+  }
+  return done;
+}
+
+// The connection's own setting, and the one for a commit of relaxed writes alone.
+const durable = database.prepare(`PRAGMA synchronous = ${options.synchronous}`);
+const relaxed =
+  options.synchronous === "NORMAL" ? null : database.prepare("PRAGMA synchronous = NORMAL");
+
+/** Runs `writes` in one transaction; what each did. */
+function commit(writes: readonly Write[]): Done[] {
+  // NORMAL, not OFF: in WAL mode it skips the commit's fsync but still syncs checkpoints, so
+  // a power loss can undo a relaxed commit, never corrupt the file.
+  const relax = relaxed !== null && writes.every((request) => request.relaxed === true);
+  if (relax) relaxed.run();
   try {
-    const changes = writes.map((request) =>
-      decodeBatch(request.statements).map(({ sql, parameters }) =>
-        Number(cached.prepare(sql).run(parameters).changes),
-      ),
-    );
-    database.exec("COMMIT");
-    return changes;
-  } catch (error) {
-    if (database.inTransaction) database.exec("ROLLBACK");
-    throw error;
+    database.exec("BEGIN IMMEDIATE");
+    try {
+      const done = writes.map(run);
+      database.exec("COMMIT");
+      return done;
+    } catch (error) {
+      if (database.inTransaction) database.exec("ROLLBACK");
+      throw error;
+    }
+  } finally {
+    if (relax) durable.run();
   }
 }
 
 /** Commits `writes` together, else each alone; one answer per write, in order. */
 function writeAll(writes: readonly Write[]): WriteResult[] {
   try {
-    return commit(writes).map((changes, index) => ({ id: (writes[index] as Write).id, changes }));
+    return commit(writes).map((done, index) => ({ id: (writes[index] as Write).id, ...done }));
   } catch (error) {
     if (writes.length === 1) return [failed((writes[0] as Write).id, error)];
     return writes.flatMap((request) => writeAll([request]));

@@ -21,18 +21,25 @@ export interface WriteThreadOptions {
   synchronous: Synchronous;
 }
 
-/** A message to the thread (`statements`: see ./write-batch-codec.ts). */
-export type WriteRequest = { type: "write"; id: number; statements: string } | { type: "close" };
+/**
+ * A message to the thread (`statements`: see ./write-batch-codec.ts). A `relaxed` write need
+ * not wait for the disk: when everything the thread commits together is relaxed, it commits
+ * with `synchronous = NORMAL`. A write that returns rows (`RETURNING`, for a claim) is answered
+ * with the rows of its last statement.
+ */
+export type WriteRequest =
+  { type: "write"; id: number; statements: string; relaxed?: boolean } | { type: "close" };
 
 /** The outcome of one write: rows changed per statement, or why it rolled back. */
 export type WriteResult =
-  { id: number; changes: number[] } | { id: number; error: { message: string; code?: string } };
+  | { id: number; changes: number[]; rows?: unknown[] }
+  | { id: number; error: { message: string; code?: string } };
 
 /** A message from the thread: it is ready, or the outcomes of the writes it just ran. */
 export type WriteAnswer = { ready: true } | { answers: WriteResult[] };
 
 interface Pending {
-  resolve: (changes: number[]) => void;
+  resolve: (result: { changes: number[]; rows?: unknown[] }) => void;
   reject: (error: Error) => void;
 }
 
@@ -85,14 +92,31 @@ export class SqliteWriteThread {
    * handed over while earlier ones are still committing: the thread commits whatever has
    * queued up together, and each promise settles once its own statements committed.
    */
-  write(queries: readonly CompiledQuery[]): Promise<number[]> {
+  async write(queries: readonly CompiledQuery[]): Promise<number[]> {
+    return (await this.#send(encodeBatch(queries), false)).changes;
+  }
+
+  /**
+   * Runs one statement on the thread, committed by itself (or with what the thread commits
+   * beside it) without waiting for the disk: the rows it returned and the rows it changed.
+   */
+  async relaxed(query: CompiledQuery): Promise<{ rows: unknown[]; changes: number }> {
+    const { changes, rows } = await this.#send(encodeBatch([query]), true);
+    return { rows: rows ?? [], changes: changes[0] ?? 0 };
+  }
+
+  #send(statements: string, relaxed: boolean): Promise<{ changes: number[]; rows?: unknown[] }> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const statements = encodeBatch(queries);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ type: "write", id, statements } satisfies WriteRequest);
+      this.#worker.postMessage({
+        type: "write",
+        id,
+        statements,
+        ...(relaxed ? { relaxed } : {}),
+      } satisfies WriteRequest);
     });
   }
 
@@ -108,7 +132,7 @@ export class SqliteWriteThread {
     if (pending === undefined) return;
     this.#pending.delete(answer.id);
     if (this.#pending.size === 0) this.#worker.unref();
-    if ("changes" in answer) pending.resolve(answer.changes);
+    if ("changes" in answer) pending.resolve(answer);
     else pending.reject(Object.assign(new Error(answer.error.message), answer.error));
   }
 
