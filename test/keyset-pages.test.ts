@@ -4,12 +4,16 @@
  * offers (none, a workflow, a workflow and a status) and for a backtest's source pages. Checked
  * with the query plan: SQLite's EXPLAIN QUERY PLAN names the cursor among the index's
  * constraints; PostgreSQL's EXPLAIN puts it in the Index Cond, not in a Filter. And the pages
- * themselves: walked to the end they give every run once, newest first.
+ * themselves: walked to the end they give every run once, newest first. The lists of
+ * backtests and of audit events page by one column (`id < ?`, `seq > ?`), which is bounded the
+ * same way on the indexes that end in it.
  */
 import { sql } from "kysely";
 import type { Compilable } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Strata } from "../src/index.js";
+import { auditListQuery } from "../src/store/audit-rows.js";
+import { backtestListQuery } from "../src/store/backtest-rows.js";
 import { listRunRows, runListQuery } from "../src/store/run-rows.js";
 import type { RunFilter } from "../src/store/run-rows.js";
 import type { Store } from "../src/store/store.js";
@@ -46,8 +50,9 @@ describe.each(DIALECTS)("pages of runs on %s", (dialect) => {
           strata.runs.start("flow", { input: { n: i + j, fail: (i + j) % 10 === 0 } }),
         ),
       );
+    for (let i = 0; i < 6; i++) await strata.backtests.create("flow", { target: 1, limit: 5 });
     // Statistics, as a table in use has (a fresh one looks empty to PostgreSQL's planner).
-    if (dialect === "postgres") await sql`ANALYZE runs`.execute(store.db);
+    if (dialect === "postgres") await sql`ANALYZE runs, backtests, audit_events`.execute(store.db);
   });
 
   afterAll(async () => {
@@ -103,6 +108,69 @@ describe.each(DIALECTS)("pages of runs on %s", (dialect) => {
       expect(scans[0]?.Filter ?? "").not.toMatch(/created_at/);
       expect(JSON.stringify(parsed)).not.toContain('"Sort"');
     }
+  });
+
+  const lists: [string, () => Compilable, RegExp, RegExp][] = [
+    [
+      "backtests",
+      () => backtestListQuery(store.db, "default", { beforeId: "backtest_zzzz", limit: 10 }),
+      /SEARCH backtests USING INDEX sqlite_autoindex_backtests_1 \(tenant_id=\? AND id<\?\)/,
+      /id < /,
+    ],
+    [
+      "a workflow's backtests",
+      () =>
+        backtestListQuery(store.db, "default", {
+          workflowId,
+          beforeId: "backtest_zzzz",
+          limit: 10,
+        }),
+      /SEARCH backtests USING INDEX backtests_by_workflow \(tenant_id=\? AND workflow_id=\? AND id<\?\)/,
+      /workflow_id = .* AND \(id < /,
+    ],
+    [
+      "audit events",
+      () => auditListQuery(store.db, "default", { afterSeq: 3, limit: 10 }),
+      /SEARCH audit_events USING INDEX sqlite_autoindex_audit_events_1 \(tenant_id=\? AND seq>\?\)/,
+      /seq > /,
+    ],
+    [
+      "a workflow's audit events",
+      () => auditListQuery(store.db, "default", { workflowId, afterSeq: 3, limit: 10 }),
+      /SEARCH audit_events USING INDEX audit_events_by_workflow \(tenant_id=\? AND workflow_id=\? AND seq>\?\)/,
+      /workflow_id = .* AND \(seq > /,
+    ],
+  ];
+
+  it.each(lists)("bounds the scan of %s by the cursor", async (_name, query, sqlite, postgres) => {
+    const text = await plan(query());
+    if (dialect === "sqlite") {
+      expect(text).toMatch(sqlite);
+      expect(text).not.toContain("USE TEMP B-TREE");
+    } else {
+      const parsed = JSON.parse(text) as [{ Plan: PlanNode }];
+      const scans = indexScans(parsed[0].Plan);
+      expect(scans).toHaveLength(1);
+      expect(scans[0]?.["Index Cond"]).toMatch(postgres);
+      expect(JSON.stringify(parsed)).not.toContain('"Sort"');
+    }
+  });
+
+  it("walks a workflow's backtests once, newest first", async () => {
+    const seen: string[] = [];
+    let beforeId: string | undefined;
+    for (;;) {
+      const page = await backtestListQuery(store.db, "default", {
+        workflowId,
+        limit: 4,
+        ...(beforeId === undefined ? {} : { beforeId }),
+      }).execute();
+      seen.push(...page.map((row) => row.id));
+      beforeId = page.at(-1)?.id;
+      if (beforeId === undefined) break;
+    }
+    expect(seen).toHaveLength(6);
+    expect(seen).toEqual([...seen].sort().reverse());
   });
 
   it.each(filters)("walks every run once, newest first, with %s", async (_name, filter) => {

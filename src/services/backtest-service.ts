@@ -13,6 +13,7 @@ import type { Backtest, BacktestReport } from "../core/replay/backtest-report.js
 import { parseInterval } from "../core/routing/interval.js";
 import { runBacktestJob } from "../engine/backtest-pool.js";
 import type { StoredRun } from "../engine/backtest-pool.js";
+import { listBacktestRows } from "../store/backtest-rows.js";
 import { runsBefore } from "../store/run-rows.js";
 import type { Executor as Queries } from "../store/workflow-rows.js";
 import type { BacktestsTable } from "../store/schema.js";
@@ -133,15 +134,11 @@ export class BacktestService {
     const db = this.deps.store.db;
     const workflowId = await workflowFilter(db, ctx.tenantId, options.workflow);
     const limit = options.limit ?? 50;
-    const rows = await db
-      .selectFrom("backtests")
-      .selectAll()
-      .where("tenant_id", "=", ctx.tenantId)
-      .$if(workflowId !== undefined, (qb) => qb.where("workflow_id", "=", workflowId ?? ""))
-      .$if(options.cursor !== undefined, (qb) => qb.where("id", "<", options.cursor ?? ""))
-      .orderBy("id", "desc")
-      .limit(limit + 1)
-      .execute();
+    const rows = await listBacktestRows(db, ctx.tenantId, {
+      ...(workflowId === undefined ? {} : { workflowId }),
+      ...(options.cursor === undefined ? {} : { beforeId: options.cursor }),
+      limit: limit + 1,
+    });
     const items = rows.slice(0, limit).map(toBacktest);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last !== undefined ? last.id : null };

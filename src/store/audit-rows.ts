@@ -103,13 +103,30 @@ export function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   };
 }
 
+/** Which events {@link listAuditRows} reads. */
+export interface AuditFilter {
+  workflowId?: string;
+  afterSeq?: number;
+  uptoSeq?: number;
+  limit?: number;
+}
+
 /** Events of a tenant in chain order, optionally of one workflow, after a position. */
 export async function listAuditRows(
   q: Executor,
   tenantId: string,
-  options: { workflowId?: string; afterSeq?: number; uptoSeq?: number; limit?: number } = {},
+  options: AuditFilter = {},
 ): Promise<AuditEvent[]> {
-  const rows = await q
+  return (await auditListQuery(q, tenantId, options).execute()).map(toAuditEvent);
+}
+
+/**
+ * The query of {@link listAuditRows}: the cursor is a position in the chain, `seq > ?`, one
+ * range bound on the primary key (tenant_id, seq) or on `audit_events_by_workflow`
+ * (tenant_id, workflow_id, seq).
+ */
+export function auditListQuery(q: Executor, tenantId: string, options: AuditFilter = {}) {
+  return q
     .selectFrom("audit_events")
     .selectAll()
     .where("tenant_id", "=", tenantId)
@@ -119,9 +136,7 @@ export async function listAuditRows(
     .$if(options.afterSeq !== undefined, (qb) => qb.where("seq", ">", options.afterSeq ?? 0))
     .$if(options.uptoSeq !== undefined, (qb) => qb.where("seq", "<=", options.uptoSeq ?? 0))
     .orderBy("seq")
-    .$if(options.limit !== undefined, (qb) => qb.limit(options.limit ?? 0))
-    .execute();
-  return rows.map(toAuditEvent);
+    .$if(options.limit !== undefined, (qb) => qb.limit(options.limit ?? 0));
 }
 
 /** The tenant's chain head, or null before its first event. */
