@@ -10,6 +10,7 @@
 import { benchBacktest } from "./backtest.js";
 import { benchDrainFloor } from "./drain-floor.js";
 import { benchCeiling, benchPersistedStarts, benchResume } from "./engine.js";
+import { benchGrowth } from "./growth.js";
 import { benchHttp } from "./http.js";
 import { benchLifecycle } from "./lifecycle.js";
 import { benchSelectors } from "./routing.js";
@@ -50,6 +51,8 @@ const databaseBenches: [name: string, run: (database: BenchDatabase) => Promise<
     (database) => benchDrainFloor(database, scale, () => createBenchDatabase(database.db, pgUrl)),
   ],
   ["worker.soak", (database) => benchWorkerSoak(database, 100_000 * scale)],
+  // The everyday calls at 10k, 100k and 1M runs (× scale).
+  ["data.growth", (database) => benchGrowth(database, scale)],
 ];
 const selected = (name: string): boolean => name.startsWith(only);
 
