@@ -269,19 +269,23 @@ describe.each(DIALECTS)("version lifecycle on %s", (dialect) => {
   });
 
   it("deletes only retired versions without runs (L10)", async () => {
-    await published(10, 20);
+    await published(10, 20, 30);
     await expectCode(strata.versions.delete("loan", 1), "version_not_retired");
     await strata.versions.retire("loan", 1);
     const v1 = await strata.versions.show("loan", 1);
-    const runId = await insertFinishedRun(store, strata.context.tenantId, v1);
+    await insertFinishedRun(store, strata.context.tenantId, v1);
     await expectCode(strata.versions.delete("loan", 1), "version_has_runs");
     expect((await strata.versions.show("loan", 1)).runCounts).toEqual({
       production: {},
       test: { completed: 1 },
     });
-    await store.db.deleteFrom("runs").where("id", "=", runId).execute();
-    await strata.versions.delete("loan", 1);
-    await expectCode(strata.versions.show("loan", 1), "not_found");
+    // A run counts for good: a version keeps it even once the run row is gone (a prune).
+    await store.db.deleteFrom("runs").where("version_id", "=", v1.id).execute();
+    await expectCode(strata.versions.delete("loan", 1), "version_has_runs");
+    await strata.versions.retire("loan", 2);
+    await strata.versions.delete("loan", 2);
+    await expectCode(strata.versions.show("loan", 2), "not_found");
+    expect((await strata.versions.show("loan", 1)).state).toBe("retired");
   });
 
   it("deactivates and activates (L11); activation needs a live version", async () => {

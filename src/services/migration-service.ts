@@ -13,7 +13,7 @@ import { inputErrors } from "../core/interpreter/input-errors.js";
 import type { PendingWait, RunSnapshot } from "../core/interpreter/run-snapshot.js";
 import { parseDuration } from "../core/definition/duration.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
-import { findVersionByNumber } from "../store/version-rows.js";
+import { findVersionByNumber, OPEN_STATUSES } from "../store/version-rows.js";
 import type { VersionRow } from "../store/version-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
@@ -77,7 +77,7 @@ export class MigrationService {
       .select(["id", "status", "snapshot", "input", "rev"])
       .where("tenant_id", "=", ctx.tenantId)
       .where("version_id", "=", from.id)
-      .where("status", "in", ["running", "waiting"])
+      .where("status", "in", OPEN_STATUSES)
       .orderBy("created_at")
       .orderBy("id")
       .execute();

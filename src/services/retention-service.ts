@@ -351,7 +351,15 @@ export class RetentionService {
     const counts: PrunedCount[] = deleted.flatMap((run) =>
       run.version_id === null
         ? [] // a draft's test run: drafts have no run counts
-        : [{ versionId: run.version_id, kind: run.kind, status: run.status, count: 1 }],
+        : [
+            {
+              versionId: run.version_id,
+              rolloutId: run.rollout_id ?? "",
+              kind: run.kind,
+              status: run.status,
+              count: 1,
+            },
+          ],
     );
     await addRunTallies(trx, tenantId, counts, now);
     return { ...batch, pruned: deleted };

@@ -16,7 +16,6 @@ import { parseInterval } from "../core/routing/interval.js";
 import { checkSteps, remainingSteps } from "../core/routing/steps.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import {
-  countRolloutRuns,
   dueRollouts,
   findActiveRollout,
   findRolloutById,
@@ -26,6 +25,7 @@ import {
 } from "../store/rollout-rows.js";
 import type { RolloutRow } from "../store/rollout-rows.js";
 import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
+import { countRolloutRuns } from "../store/run-counts.js";
 import type { StoreTransaction } from "../store/store.js";
 import { findVersionById, findVersionByNumber, setRetiredAt } from "../store/version-rows.js";
 import type { VersionRow } from "../store/version-rows.js";

@@ -14,10 +14,10 @@ import {
 import type { Draft, Version, VersionImpact } from "../core/model.js";
 import { bindingsOfWorkflow } from "../store/binding-rows.js";
 import { findActiveRollout } from "../store/rollout-rows.js";
+import { countRunsByVersion, deleteVersionCounts } from "../store/run-counts.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import type { StoreTransaction } from "../store/store.js";
 import {
-  countRunsByVersion,
   deleteVersionRow,
   findDraft,
   findVersionById,
@@ -121,6 +121,7 @@ export class VersionService {
         publishedAt: version.published_at,
         retiredAt: version.retired_at,
       });
+      await deleteVersionCounts(trx, ctx.tenantId, version.id);
       await deleteVersionRow(trx, ctx.tenantId, version.id);
       return {
         action: "version.deleted",

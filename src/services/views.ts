@@ -5,7 +5,8 @@ import { readPolicy } from "../core/policy.js";
 import { OPEN_RUN_STATUSES } from "../core/model.js";
 import type { Draft, RunCounts, RunKind, RunStatus, Version, Workflow } from "../core/model.js";
 import type { VersionRow } from "../store/version-rows.js";
-import { countRunsByVersion, findDraft, findVersionByNumber } from "../store/version-rows.js";
+import { countRunsByVersion } from "../store/run-counts.js";
+import { findDraft, findVersionByNumber } from "../store/version-rows.js";
 import { findLiveVersionId, listWorkflowSummaries } from "../store/workflow-rows.js";
 import type { Executor, WorkflowSummaryRow } from "../store/workflow-rows.js";
 

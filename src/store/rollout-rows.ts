@@ -119,25 +119,3 @@ export async function dueRollouts(
     .limit(limit)
     .execute();
 }
-
-/** Production runs a rollout routed, by version and status. */
-export async function countRolloutRuns(
-  q: Executor,
-  tenantId: string,
-  rolloutId: string,
-): Promise<Array<{ version_id: string; status: string; count: number }>> {
-  const rows = await q
-    .selectFrom("runs")
-    .select(["version_id", "status"])
-    .select((eb) => eb.fn.countAll<number>().as("count"))
-    .where("tenant_id", "=", tenantId)
-    .where("rollout_id", "=", rolloutId)
-    .where("kind", "=", "production")
-    .groupBy(["version_id", "status"])
-    .execute();
-  return rows.map((row) => ({
-    version_id: row.version_id ?? "",
-    status: row.status,
-    count: Number(row.count),
-  }));
-}

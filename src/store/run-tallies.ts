@@ -1,12 +1,15 @@
 /**
- * `run_tallies`: the runs a prune removed, counted by version, kind and status, so that a
- * version's run counts read the same after a prune as before (see `countRunsByVersion`).
+ * `run_tallies`: the runs a prune removed, counted by version, rollout, kind and status. The
+ * run counters (`run_counts`, src/store/run-counts.ts) keep counting pruned runs by themselves;
+ * the tallies are what lets a check recompute those counters from the runs that are left.
  */
 import type { StoreTransaction } from "./store.js";
 
-/** Runs of one version, kind and finished status that a prune removed. */
+/** Runs of one version, rollout, kind and finished status that a prune removed. */
 export interface PrunedCount {
   versionId: string;
+  /** The rollout that routed them, '' for none. */
+  rolloutId: string;
   kind: "production" | "test";
   status: "completed" | "failed" | "cancelled";
   count: number;
@@ -37,6 +40,7 @@ export async function addRunTallies(
     .map(([, count]) => ({
       tenant_id: tenantId,
       version_id: count.versionId,
+      rollout_id: count.rolloutId,
       kind: count.kind,
       status: count.status,
       pruned: count.count,
@@ -46,7 +50,7 @@ export async function addRunTallies(
     .insertInto("run_tallies")
     .values(rows)
     .onConflict((oc) =>
-      oc.columns(["tenant_id", "version_id", "kind", "status"]).doUpdateSet((eb) => ({
+      oc.columns(["tenant_id", "version_id", "rollout_id", "kind", "status"]).doUpdateSet((eb) => ({
         pruned: eb("run_tallies.pruned", "+", eb.ref("excluded.pruned")),
         updated_at: eb.ref("excluded.updated_at"),
       })),
@@ -55,5 +59,5 @@ export async function addRunTallies(
 }
 
 function tallyKey(count: PrunedCount): string {
-  return `${count.versionId}\u0000${count.kind}\u0000${count.status}`;
+  return `${count.versionId}\u0000${count.rolloutId}\u0000${count.kind}\u0000${count.status}`;
 }

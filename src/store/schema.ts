@@ -93,10 +93,26 @@ export interface RunsTable {
 export interface RunTalliesTable {
   tenant_id: string;
   version_id: string;
+  /** The rollout that routed the runs, '' for none (and for runs pruned before 0010). */
+  rollout_id: string;
   kind: "production" | "test";
   status: "completed" | "failed" | "cancelled";
   pruned: ColumnType<number | string, number, number>;
   updated_at: string;
+}
+
+/**
+ * `run_counts`: every run a version ever had, by rollout ('' for none), kind and status, kept
+ * by triggers on `runs` (migration 0010). A count is the sum of its key's slots.
+ */
+export interface RunCountsTable {
+  tenant_id: string;
+  version_id: string;
+  rollout_id: string;
+  kind: "production" | "test";
+  status: "running" | "waiting" | "completed" | "failed" | "cancelled";
+  slot: number;
+  runs: ColumnType<number | string, number, number>;
 }
 
 /** `input_adapters`: JSONata from one version's input to another's, for replay. */
@@ -240,6 +256,7 @@ export interface StrataSchema {
   live_routes: LiveRoutesTable;
   runs: RunsTable;
   run_tallies: RunTalliesTable;
+  run_counts: RunCountsTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
   tokens: TokensTable;

@@ -271,44 +271,6 @@ export async function deleteVersionRow(
     .execute();
 }
 
-/**
- * Run counts of some versions, by version, kind and status: the runs stored plus those a prune
- * removed (`run_tallies`), so counts, `drained` and L10's delete check read the same after a
- * prune as before. One statement, so it reads one snapshot on either database: two would count
- * a run pruned between them twice or not at all. Both halves read by index only: `runs` through
- * `runs_by_version (tenant_id, version_id, kind, status)`, the tallies through their key.
- */
-export async function countRunsByVersion(
-  q: Executor,
-  tenantId: string,
-  versionIds: readonly string[],
-): Promise<Array<{ version_id: string; kind: string; status: string; count: number }>> {
-  if (versionIds.length === 0) return [];
-  const stored = q
-    .selectFrom("runs")
-    .select((eb) => [
-      eb.fn.coalesce("version_id", sql.lit("")).as("version_id"),
-      "kind",
-      "status",
-      eb.fn.countAll<number | string>().as("count"),
-    ])
-    .where("tenant_id", "=", tenantId)
-    .where("version_id", "in", versionIds)
-    .groupBy(["version_id", "kind", "status"]);
-  const pruned = q
-    .selectFrom("run_tallies")
-    .select(["version_id", "kind", "status", "pruned as count"])
-    .where("tenant_id", "=", tenantId)
-    .where("version_id", "in", versionIds);
-  const rows = await q
-    .selectFrom(stored.unionAll(pruned).as("counted"))
-    .select(["version_id", "kind", "status"])
-    .select((eb) => eb.fn.sum<number | string>("count").as("count"))
-    .groupBy(["version_id", "kind", "status"])
-    .execute();
-  return rows.map((row) => ({ ...row, count: Number(row.count) }));
-}
-
 /** Deletes the test runs of a draft (when it is discarded); returns how many. */
 export async function deleteRunsOfDraft(
   trx: StoreTransaction,
@@ -347,7 +309,17 @@ export async function findNewestUnretired(
   return { current: rows[0]?.id ?? null, next: next?.number ?? null };
 }
 
-/** The ids of the runs in flight on a version (up to `limit`), and how many there are. */
+/**
+ * The runs in flight on a version, as literals: SQLite uses the partial index
+ * `runs_open_by_version … WHERE status IN ('running', 'waiting')` only when the query's
+ * condition is written the same way (a bound parameter never proves it).
+ */
+export const OPEN_STATUSES = [sql.lit("running" as const), sql.lit("waiting" as const)];
+
+/**
+ * The ids of the runs in flight on a version (up to `limit`), and how many there are: reads
+ * `runs_open_by_version` (0010), which holds only runs in flight.
+ */
 export async function listOpenRunIds(
   q: Executor,
   tenantId: string,
@@ -359,7 +331,7 @@ export async function listOpenRunIds(
       .selectFrom("runs")
       .where("tenant_id", "=", tenantId)
       .where("version_id", "=", versionId)
-      .where("status", "in", ["running", "waiting"]);
+      .where("status", "in", OPEN_STATUSES);
   const ids = await open(q).select("id").orderBy("created_at").limit(limit).execute();
   const count = await open(q)
     .select((eb) => eb.fn.countAll<number>().as("count"))

@@ -4,6 +4,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { Strata } from "../../src/index.js";
+import { recountRuns } from "../../src/store/run-counts.js";
 import { HTTP_ATTEMPTS, expectedOf, taskNodeOf } from "./chaos-plan.js";
 import type { ChaosItem, ChaosTraceEntry } from "./chaos-plan.js";
 import type { SinkCall } from "./chaos-sink.js";
@@ -50,6 +51,9 @@ export async function checkDatabase(
       .execute();
     const audit = await strata.audit.verify();
     if (!audit.ok) problems.push(`the audit chain is broken: ${JSON.stringify(audit)}`);
+    const miscounted = await recountRuns(strata.store.db);
+    if (miscounted.length > 0)
+      problems.push(`the run counters differ from the runs: ${JSON.stringify(miscounted)}`);
   } finally {
     await strata.close();
   }

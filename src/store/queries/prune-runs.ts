@@ -118,7 +118,7 @@ export async function selectPrunableRuns(q: Executor, scan: PruneScan): Promise<
 /** A run a batch removed, as the tallies count it. */
 export type PrunedRun = Pick<
   PrunableRun,
-  "id" | "workflow_id" | "version_id" | "version_number" | "kind" | "status"
+  "id" | "workflow_id" | "version_id" | "version_number" | "kind" | "status" | "rollout_id"
 >;
 
 /**
@@ -138,7 +138,15 @@ export async function deletePrunableRuns(
     .where("id", "in", ids)
     .where("status", "in", FINISHED)
     .where("ended_at", "is not", null)
-    .returning(["id", "workflow_id", "version_id", "version_number", "kind", "status"])
+    .returning([
+      "id",
+      "workflow_id",
+      "version_id",
+      "version_number",
+      "kind",
+      "status",
+      "rollout_id",
+    ])
     .execute();
   return rows.map((row) => ({ ...row, status: row.status as PrunedRun["status"] }));
 }
