@@ -519,7 +519,7 @@ describe.each(DIALECTS)("pruning runs on %s", (dialect) => {
   });
 
   if (dialect === "sqlite") {
-    it("walks the runs_finished index and probes audit_events_by_subject", async () => {
+    it("walks runs_by_time from the cursor and probes audit_events_by_subject", async () => {
       // Capture the statement the query runs, compiled for this database.
       const seen: CompiledQuery[] = [];
       const db = store.db.withPlugin({
@@ -532,7 +532,7 @@ describe.each(DIALECTS)("pruning runs on %s", (dialect) => {
       await selectPrunableRuns(db, {
         tenantId,
         finishedBefore: "2026-01-01T00:00:00.000Z",
-        after: { endedAt: "2025-01-01T00:00:00.000Z", id: "run_x" },
+        after: { createdAt: "2025-01-01T00:00:00.000Z", id: "run_x" },
         limit: 10,
       });
       const [query] = seen;
@@ -541,7 +541,10 @@ describe.each(DIALECTS)("pruning runs on %s", (dialect) => {
         CompiledQuery.raw(`EXPLAIN QUERY PLAN ${query.sql}`, [...query.parameters]),
       );
       const details = plan.rows.map((row) => row.detail).join("\n");
-      expect(details).toContain("runs_finished");
+      // The cursor and the cutoff bound the scan: SQLite names both among the index's terms.
+      expect(details).toMatch(
+        /runs_by_time \(tenant_id=\? AND \(created_at,id\)>\(\?,\?\) AND created_at<\?\)/,
+      );
       expect(details).toContain("audit_events_by_subject");
       expect(details).not.toContain("TEMP B-TREE");
     });

@@ -9,6 +9,7 @@ import type { CommandRunner } from "./command-runner.js";
 import { registerApplyCommand } from "./commands/apply.js";
 import { registerAuditCommands } from "./commands/audit.js";
 import { registerBindingCommands } from "./commands/binding.js";
+import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerDraftCommands } from "./commands/draft.js";
 import { registerEventCommands } from "./commands/event.js";
 import { registerPublishCommand } from "./commands/publish.js";
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIo, runner: CommandRunner): Command {
   registerWorkerCommand(program, runner);
   registerTokenCommands(program, runner);
   registerServeCommand(program, runner);
+  registerDoctorCommand(program, runner);
   // exitOverride is not inherited by commands created before it is set, so set it on all.
   forEachCommand(program, (command) => {
     command.exitOverride();

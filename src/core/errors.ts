@@ -52,6 +52,8 @@ export const ERROR_STATUS = {
   // the CLI's remote mode and the HTTP client
   server_unreachable: 503,
   audit_broken: 500,
+  /** `strata doctor`: run counters that differ from the runs. */
+  run_counts_differ: 500,
 } as const;
 
 /** A stable, machine-readable error code. */

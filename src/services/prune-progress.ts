@@ -120,7 +120,7 @@ export class PruneProgress {
       }
     }
     const tail = batch.rows.at(-1);
-    if (tail !== undefined) this.#cursor = { endedAt: tail.ended_at, id: tail.id };
+    if (tail !== undefined) this.#cursor = { createdAt: tail.created_at, id: tail.id };
   }
 
   /** The runs removed, by workflow id and version number. */

@@ -314,7 +314,7 @@ export class RetentionService {
     // At the end of the tenant's runs the next batch starts over, so that runs kept for a
     // while (an active rollout's, a pending backtest's) are looked at again.
     if (full && tail !== undefined)
-      this.#cursors.set(tenantId, { endedAt: tail.ended_at, id: tail.id });
+      this.#cursors.set(tenantId, { createdAt: tail.created_at, id: tail.id });
     else this.#cursors.delete(tenantId);
     return { pruned: batch.pruned.length, full };
   }

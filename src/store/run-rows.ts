@@ -221,6 +221,23 @@ function statusIs(
       : eb.and([eb("status", "=", sql.lit(status)), eb("status", "<>", sql.lit("completed"))]);
 }
 
+/**
+ * Runs of these kinds, written into the SQL: test runs are few and have the partial index
+ * `runs_of_tests … WHERE kind = 'test'`, which SQLite's planner uses only for a literal.
+ */
+function kindIs(
+  kinds: readonly RunsTable["kind"][],
+): (eb: ExpressionBuilder<StrataSchema, "runs">) => Expression<SqlBool> {
+  return (eb) =>
+    kinds.length === 1
+      ? eb("kind", "=", sql.lit(kinds[0] ?? "production"))
+      : eb(
+          "kind",
+          "in",
+          kinds.map((kind) => sql.lit(kind)),
+        );
+}
+
 /** Runs, newest first. */
 export function listRunRows(q: Executor, tenantId: string, filter: RunFilter): Promise<RunRow[]> {
   return runListQuery(q, tenantId, filter).execute();
@@ -238,7 +255,7 @@ export function runListQuery(q: Executor, tenantId: string, filter: RunFilter) {
     .$if(filter.versionNumber !== undefined, (qb) =>
       qb.where("version_number", "=", filter.versionNumber ?? 0),
     )
-    .$if(filter.kinds !== undefined, (qb) => qb.where("kind", "in", filter.kinds ?? []))
+    .$if(filter.kinds !== undefined, (qb) => qb.where(kindIs(filter.kinds ?? [])))
     .$if(filter.status !== undefined, (qb) => qb.where(statusIs(filter.status ?? "running")))
     .$if(filter.before !== undefined, (qb) => qb.where(runsBefore(filter.before)))
     .orderBy("created_at", "desc")

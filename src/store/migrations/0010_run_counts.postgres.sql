@@ -96,7 +96,9 @@ DO UPDATE SET runs = run_counts.runs + excluded.runs;
 
 -- Indexes, as in 0010_run_counts.sqlite.sql.
 DROP INDEX runs_by_rollout;
+DROP INDEX runs_finished;
 DROP INDEX runs_by_version;
 CREATE INDEX runs_by_version ON runs (tenant_id, workflow_id, version_number, created_at, id);
 CREATE INDEX runs_open_by_version ON runs (tenant_id, version_id, status)
   WHERE status IN ('running', 'waiting');
+CREATE INDEX runs_of_tests ON runs (tenant_id, workflow_id, created_at, id) WHERE kind = 'test';

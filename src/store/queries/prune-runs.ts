@@ -1,15 +1,17 @@
 /**
  * One batch of a prune (DESIGN.md §10, `strata runs prune`): the tenant's finished runs that
- * ended before the cutoff, oldest end first, and the deletion of those the service lets go.
+ * ended before the cutoff, oldest first, and the deletion of those the service lets go.
  *
- * Reading: the partial index `runs_finished (tenant_id, ended_at, id) WHERE ended_at IS NOT
- * NULL` (migration 0005) holds only ended runs, so the walk never meets a run in flight, and the
- * keyset `(ended_at, id) > cursor` resumes each batch where the previous stopped, whatever it
- * kept; the `status IN (…)` test (literals, so SQLite's planner keeps the partial index) is a
- * second guard. Whether an audit event names the run is one probe of `audit_events_by_subject`
- * per row. With `--workflow` the same walk filters by workflow rather than sorting that
- * workflow's runs, which keeps every batch's cost bounded by the batch size plus the other
- * workflows' runs it steps over.
+ * Reading: a run ends after it starts, so every run that ended before the cutoff was also
+ * created before it. The walk goes through the runs created before the cutoff, oldest first, on
+ * the index every list of runs uses (`runs_by_time (tenant_id, created_at, id)`, or with
+ * `--workflow` `runs_by_workflow (tenant_id, workflow_id, created_at, id)`): the cutoff and the
+ * keyset `(created_at, id) > cursor` bound the scan, which resumes each batch where the previous
+ * stopped, whatever it kept; `ended_at < cutoff` and `status IN (…)` then skip the runs that are
+ * still in flight or ended since (few: the ones that waited across the cutoff). Until migration
+ * 0010 the walk had an index of its own over `ended_at`, 83 bytes a run on SQLite for nothing
+ * but this. Whether an audit event names the run is one probe of `audit_events_by_subject` per
+ * row.
  *
  * Locking: a batch is one short transaction (1,000 runs by default), so neither database holds
  * a lock long. On PostgreSQL the batch's rows are taken `FOR UPDATE SKIP LOCKED`: two pruners
@@ -38,15 +40,16 @@ export interface PrunableRun {
   version_number: number | null;
   kind: "production" | "test";
   status: "completed" | "failed" | "cancelled";
+  created_at: string;
   ended_at: string;
   rollout_id: string | null;
   /** Whether an audit event names this run as its subject (a migration moved it). */
   audit_named: boolean;
 }
 
-/** Where a walk over finished runs resumes: after this `(ended_at, id)`. */
+/** Where a walk over finished runs resumes: after this `(created_at, id)`. */
 export interface PruneCursor {
-  endedAt: string;
+  createdAt: string;
   id: string;
 }
 
@@ -62,7 +65,7 @@ export interface PruneScan {
   lockFor?: DialectName;
 }
 
-/** The next `limit` finished runs after the cursor, oldest end first. */
+/** The next `limit` runs that ended before the cutoff, after the cursor, oldest first. */
 export async function selectPrunableRuns(q: Executor, scan: PruneScan): Promise<PrunableRun[]> {
   const rows = await q
     .selectFrom("runs as r")
@@ -73,6 +76,7 @@ export async function selectPrunableRuns(q: Executor, scan: PruneScan): Promise<
       "r.version_number",
       "r.kind",
       "r.status",
+      "r.created_at",
       "r.ended_at",
       "r.rollout_id",
     ])
@@ -88,6 +92,7 @@ export async function selectPrunableRuns(q: Executor, scan: PruneScan): Promise<
         .as("audit_named"),
     )
     .where("r.tenant_id", "=", scan.tenantId)
+    .where("r.created_at", "<", scan.finishedBefore)
     .where("r.ended_at", "<", scan.finishedBefore)
     .where("r.status", "in", FINISHED)
     .$if(scan.workflowId !== undefined, (qb) =>
@@ -96,13 +101,13 @@ export async function selectPrunableRuns(q: Executor, scan: PruneScan): Promise<
     .$if(scan.after !== undefined, (qb) =>
       qb.where((eb) =>
         eb(
-          eb.refTuple("r.ended_at", "r.id"),
+          eb.refTuple("r.created_at", "r.id"),
           ">",
-          eb.tuple(scan.after?.endedAt ?? "", scan.after?.id ?? ""),
+          eb.tuple(scan.after?.createdAt ?? "", scan.after?.id ?? ""),
         ),
       ),
     )
-    .orderBy("r.ended_at")
+    .orderBy("r.created_at")
     .orderBy("r.id")
     .limit(scan.limit)
     .$if(scan.lockFor === "postgres", (qb) => qb.forUpdate("r").skipLocked())
