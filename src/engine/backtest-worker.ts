@@ -15,8 +15,8 @@ import type { RunKind } from "../core/model.js";
 import { addDrift, addReplay, emptyReport } from "../core/replay/backtest-report.js";
 import { compareRuns, replayRun } from "../core/replay/replay-run.js";
 import type { RecordedRun, ReplayMocks } from "../core/replay/replay-run.js";
-import type { TraceEntry } from "../core/interpreter/trace-entry.js";
 import { instrumentExpressions } from "./expression-timing.js";
+import { decodeTrace } from "./run-record.js";
 import type { BacktestBatch, BacktestInit, WorkerAnswer } from "./backtest-pool.js";
 
 let target: CompiledDefinition | undefined;
@@ -61,7 +61,7 @@ async function replayBatch(batch: BacktestBatch): Promise<WorkerAnswer> {
       input: JSON.parse(row.input) as unknown,
       status: row.status,
       output: row.output === null ? null : (JSON.parse(row.output) as unknown),
-      trace: JSON.parse(row.trace) as TraceEntry[],
+      trace: decodeTrace(row.trace, row.createdAt),
       createdAt: row.createdAt,
     };
     let input = run.input;

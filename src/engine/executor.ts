@@ -41,7 +41,7 @@ import { GroupCommit } from "./group-commit.js";
 import type { HandlerRegistry } from "./handlers.js";
 import { runTask } from "./run-task.js";
 import { AttemptControl } from "./attempt-control.js";
-import { appendTrace, snapshotColumns, toRun } from "./run-record.js";
+import { appendTrace, encodeRoute, encodeTrace, snapshotColumns, toRun } from "./run-record.js";
 
 /** A run's status change, for metrics and other observers (test runs included; filter by kind). */
 export interface RunTransition {
@@ -127,6 +127,12 @@ export class Executor {
    * recently used kept: a retired version's runs stop starting, so its entry ages out first.
    */
   readonly #compiled = new LruCache<string, CompiledDefinition>(COMPILED_LIMIT);
+  /**
+   * The hash of each published version met, by version id: a version's run stores no hash of
+   * its own (its version's never changes, L2), and this finds its compiled definition without
+   * reading the version again.
+   */
+  readonly #versionHashes = new LruCache<string, string>(COMPILED_LIMIT * 4);
   readonly #inserts: GroupCommit<NewRunRow, undefined>;
   /** Workers' outcomes (task results, fired timers), committed together like starts. */
   readonly #outcomes: GroupCommit<Outcome, boolean>;
@@ -272,11 +278,13 @@ export class Executor {
       version_number: request.version.number,
       kind: request.kind,
       input: JSON.stringify(step.snapshot.input),
-      route: JSON.stringify(request.route),
+      route: encodeRoute(request.route),
       routing_key: request.routingKey ?? null,
-      definition_hash: request.version.hash,
+      // A draft's hash (its run keeps the definition it ran); a published version's run finds
+      // its definition through the version, so it stores none (issue 17: 71 bytes a run).
+      definition_hash: request.version.number === null ? request.version.hash : "",
       draft_definition: request.version.number === null ? request.version.definition : null,
-      trace: JSON.stringify(step.trace),
+      trace: encodeTrace(step.trace, at),
       lease_owner: null,
       lease_until: null,
       idempotency_key: request.idempotencyKey ?? null,
@@ -586,7 +594,7 @@ export class Executor {
     const at = now.toISOString();
     return {
       ...snapshotColumns(step.snapshot, at),
-      trace: appendTrace(row.trace, step),
+      trace: appendTrace(row.trace, step, row.created_at),
       updated_at: at,
     };
   }
@@ -628,6 +636,7 @@ export class Executor {
   }
 
   async #compileVersion(tenantId: string, version: StartVersion): Promise<CompiledDefinition> {
+    if (version.number !== null) this.#versionHashes.set(version.id, version.hash);
     const cached = this.#compiled.get(version.hash);
     if (cached !== undefined) return cached;
     if (version.definition !== null)
@@ -640,13 +649,19 @@ export class Executor {
 
   /** `q` must be the transaction when one is open: on SQLite it holds the only connection. */
   async #compileRow(q: Executor_, row: RunRow): Promise<CompiledDefinition> {
-    const cached = this.#compiled.get(row.definition_hash);
+    // Rows written before issue 17 carry their version's hash too.
+    const hash =
+      row.definition_hash !== ""
+        ? row.definition_hash
+        : this.#versionHashes.get(row.version_id ?? "");
+    const cached = hash === undefined ? undefined : this.#compiled.get(hash);
     if (cached !== undefined) return cached;
     if (row.draft_definition !== null)
       return this.#compile({ hash: row.definition_hash, definition: row.draft_definition });
     const version = await findVersionById(q, row.tenant_id, row.version_id ?? "");
     if (version === undefined)
       throw new StrataError("internal", `the version of run ${row.id} is missing`);
+    this.#versionHashes.set(version.id, version.hash);
     return this.#compile(version);
   }
 

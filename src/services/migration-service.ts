@@ -177,7 +177,8 @@ export class MigrationService {
         .set({
           version_id: to.id,
           version_number: to.number,
-          definition_hash: to.hash,
+          // A version's run stores no hash: it finds its definition through its version.
+          definition_hash: "",
           snapshot: JSON.stringify({ ...snapshot, node: toNode, pending }),
           wait_signal: pending.signal ?? null,
           due_at: pending.deadline ?? null,

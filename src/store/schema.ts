@@ -62,6 +62,7 @@ export interface RunsTable {
   error: string | null;
   route: string;
   routing_key: string | null;
+  /** A draft run's definition hash; '' for a version's run (since issue 17: its version's). */
   definition_hash: string;
   draft_definition: string | null;
   snapshot: string;
