@@ -61,7 +61,7 @@ async function replayBatch(batch: BacktestBatch): Promise<WorkerAnswer> {
       input: JSON.parse(row.input) as unknown,
       status: row.status,
       output: row.output === null ? null : (JSON.parse(row.output) as unknown),
-      trace: decodeTrace(row.trace, row.createdAt),
+      trace: decodeTrace(row.trace, row.createdAt, row.output),
       createdAt: row.createdAt,
     };
     let input = run.input;

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Advance, TraceEntry } from "../core/interpreter/index.js";
-import { appendTrace, decodeTrace, encodeTrace } from "./run-record.js";
+import type { RunRoute } from "../core/model.js";
+import { appendTrace, decodeRoute, decodeTrace, encodeRoute, encodeTrace } from "./run-record.js";
 
 const CREATED_AT = "2026-12-07T10:00:00.000Z";
 
@@ -9,43 +10,62 @@ const advanceWith = (trace: TraceEntry[]): Advance =>
   ({ snapshot: {}, trace }) as unknown as Advance;
 
 /** Entries as the interpreter makes them: at the run's start time, or later. */
-const entries = fc.array(
+const steps = fc.array(
   fc.record({
-    seq: fc.nat(),
+    seq: fc.nat({ max: 8 }),
     node: fc.string(),
-    type: fc.constantFrom("switch", "task", "end"),
+    type: fc.constantFrom("switch", "task", "wait"),
     at: fc.constantFrom(CREATED_AT, "2026-12-07T10:00:01.000Z"),
-    output: fc.option(fc.jsonValue(), { nil: undefined }),
+    input: fc.option(fc.jsonValue(), { nil: undefined }),
   }),
   { maxLength: 5 },
 ) as fc.Arbitrary<TraceEntry[]>;
 
+/** The run's last entry when it completed: its output is the row's (absent, null or a value). */
+const end = fc.option(
+  fc.record({
+    seq: fc.nat(),
+    node: fc.constant("done"),
+    type: fc.constant("end"),
+    at: fc.constantFrom(CREATED_AT, "2026-12-07T10:00:02.000Z"),
+    output: fc.option(fc.jsonValue(), { nil: undefined }),
+  }),
+  { nil: undefined },
+) as fc.Arbitrary<TraceEntry | undefined>;
+
 describe("the stored trace", () => {
   it("reads back as the interpreter wrote it, key order included, after any appends", () => {
     fc.assert(
-      fc.property(entries, entries, (stored, added) => {
+      fc.property(steps, steps, end, (stored, added, last) => {
+        const later = last === undefined ? added : [...added, last];
         const appended = appendTrace(
           encodeTrace(stored, CREATED_AT),
-          advanceWith(added),
+          advanceWith(later),
           CREATED_AT,
         );
-        const decoded = decodeTrace(appended, CREATED_AT);
-        expect(JSON.stringify(decoded)).toBe(JSON.stringify([...stored, ...added]));
+        // The row's output column, as snapshotColumns writes it for a completed run.
+        const output = last === undefined ? null : JSON.stringify(last.output ?? null);
+        const decoded = decodeTrace(appended, CREATED_AT, output);
+        expect(JSON.stringify(decoded)).toBe(JSON.stringify([...stored, ...later]));
       }),
     );
   });
 
-  it("leaves out the time of an entry made when the run started", () => {
+  it("leaves out the time of an entry made when the run started, and the end's output", () => {
     const trace: TraceEntry[] = [
       { seq: 1, node: "pick", type: "switch", at: CREATED_AT, branch: "done" },
-      { seq: 2, node: "done", type: "end", at: "2026-12-07T10:00:05.000Z" },
+      { seq: 2, node: "done", type: "end", at: "2026-12-07T10:00:05.000Z", output: { ok: 1 } },
     ];
     expect(encodeTrace(trace, CREATED_AT)).toBe(
-      '[{"seq":1,"node":"pick","type":"switch","branch":"done"},' +
-        '{"seq":2,"node":"done","type":"end","at":"2026-12-07T10:00:05.000Z"}]',
+      '[{"node":"pick","type":"switch","branch":"done"},' +
+        '{"node":"done","type":"end","at":"2026-12-07T10:00:05.000Z"}]',
     );
-    // A row written before the compact form has every time, and passes through.
-    expect(decodeTrace(JSON.stringify(trace), CREATED_AT)).toEqual(trace);
+    // Appended entries keep the first one's seq: the stored trace before them is not read.
+    expect(encodeTrace(trace.slice(1), CREATED_AT, false)).toBe(
+      '[{"seq":2,"node":"done","type":"end","at":"2026-12-07T10:00:05.000Z"}]',
+    );
+    // A row written before the compact form has everything, and passes through.
+    expect(decodeTrace(JSON.stringify(trace), CREATED_AT, '{"ok":1}')).toEqual(trace);
   });
 
   it("refuses to append to a trace that is not an array", () => {
@@ -58,3 +78,26 @@ describe("the stored trace", () => {
 function stored1(): TraceEntry[] {
   return [{ seq: 1, node: "a", type: "end", at: CREATED_AT }];
 }
+
+describe("the stored route", () => {
+  it("reads back as the run started with it", () => {
+    const route = fc.record(
+      {
+        selector: fc.constantFrom("live", "latest", "3", "draft"),
+        rolloutId: fc.constant("rol_1"),
+        bucket: fc.nat({ max: 9999 }),
+        arm: fc.constantFrom("stable" as const, "candidate" as const),
+        binding: fc.string(),
+      },
+      { requiredKeys: ["selector"] },
+    ) as fc.Arbitrary<RunRoute>;
+    fc.assert(
+      fc.property(route, (started) => {
+        const stored = encodeRoute(started);
+        expect(stored).not.toContain("rol_1");
+        const read = decodeRoute(stored, started.rolloutId ?? null);
+        expect(JSON.stringify(read)).toBe(JSON.stringify(started));
+      }),
+    );
+  });
+});

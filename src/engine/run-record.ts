@@ -24,12 +24,10 @@ export function snapshotColumns(snapshot: RunSnapshot, now: string): SnapshotCol
   const ended = snapshot.status === "completed" || snapshot.status === "failed";
   return {
     status: snapshot.status,
-    // An ended run never advances again: its snapshot would only repeat the input, the state
-    // and the output the row already holds (the trace records every assignment), so keep
-    // where it ended and drop the rest: a third less to write for every decision.
-    snapshot: JSON.stringify(
-      ended ? { status: snapshot.status, node: snapshot.node, steps: snapshot.steps } : snapshot,
-    ),
+    // An ended run never advances again, and nothing reads its snapshot: it would only repeat
+    // the status, the input, the state and the output the row holds (the trace records every
+    // assignment, and where the run ended), so none is kept.
+    snapshot: ended ? "{}" : JSON.stringify(snapshot),
     output: snapshot.status === "completed" ? JSON.stringify(snapshot.output ?? null) : null,
     error: snapshot.error === undefined ? null : JSON.stringify(snapshot.error),
     wait_signal: pending?.type === "wait" ? (pending.signal ?? null) : null,
@@ -45,35 +43,60 @@ export function snapshotColumns(snapshot: RunSnapshot, now: string): SnapshotCol
 }
 
 /**
- * A trace as the `runs` row stores it: a JSON array of the entries, where an entry whose time
- * is the run's start time has no `at` (issue 17: a decision run's entries all happen at its
- * start, and 24 characters of time in each was a tenth of the row). {@link decodeTrace} puts
- * the times back; nothing else is left out.
+ * A trace as the `runs` row stores it: a JSON array of the entries, leaving out what can be
+ * told without it (issue 17): `seq` where it is one more than the entry before (or 1 on the
+ * run's first entry); `at` where it is the run's start time (a decision run's entries all
+ * happen at its start, and 24 characters of time in each was a tenth of the row); and the
+ * `end` entry's `output` unless it is null, the row's `output` being the same value.
+ * {@link decodeTrace} puts them back. `first`: the entries begin the trace (not appended).
  */
-export function encodeTrace(entries: readonly TraceEntry[], createdAt: string): string {
+export function encodeTrace(
+  entries: readonly TraceEntry[],
+  createdAt: string,
+  first = true,
+): string {
   return JSON.stringify(
-    entries.map((entry) => (entry.at === createdAt ? withoutAt(entry) : entry)),
+    entries.map((entry, i) => {
+      const previous = i === 0 ? (first ? 0 : undefined) : entries[i - 1]?.seq;
+      return compact(entry, createdAt, previous !== undefined && entry.seq === previous + 1);
+    }),
   );
 }
 
-function withoutAt(entry: TraceEntry): Partial<TraceEntry> {
+function compact(entry: TraceEntry, createdAt: string, nextSeq: boolean): Partial<TraceEntry> {
+  const sameTime = entry.at === createdAt;
+  const sameOutput = entry.type === "end" && entry.output !== undefined && entry.output !== null;
+  if (!nextSeq && !sameTime && !sameOutput) return entry;
   const rest: Partial<TraceEntry> = { ...entry };
-  delete rest.at;
+  if (nextSeq) delete rest.seq;
+  if (sameTime) delete rest.at;
+  if (sameOutput) delete rest.output;
   return rest;
 }
 
 /**
- * The stored trace as the interpreter wrote it: every entry with its time, in its place
- * (`seq`, `node`, `type`, `at`, then the rest), so a run reads the same as before it was
- * stored compactly. Rows written before issue 17 have every time and pass through.
+ * The stored trace as the interpreter wrote it: every entry with its time in its place (`seq`,
+ * `node`, `type`, `at`, then the rest) and the `end` entry with the run's output last, so a
+ * run reads the same as before it was stored compactly. `output` is the row's (JSON, null
+ * unless the run completed). Rows written before issue 17 have everything and pass through.
  */
-export function decodeTrace(traceJson: string, createdAt: string): TraceEntry[] {
+export function decodeTrace(
+  traceJson: string,
+  createdAt: string,
+  output: string | null,
+): TraceEntry[] {
   const entries = JSON.parse(traceJson) as TraceEntry[];
+  let previous = 0;
   for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i] as Partial<TraceEntry> & Omit<TraceEntry, "at">;
-    if (entry.at !== undefined) continue;
-    const { seq, node, type, ...rest } = entry;
-    entries[i] = { seq, node, type, at: createdAt, ...rest };
+    let entry = entries[i] as Partial<TraceEntry> & Omit<TraceEntry, "at" | "seq">;
+    if (entry.at === undefined || entry.seq === undefined) {
+      const { seq, node, type, at, ...rest } = entry;
+      entry = { seq: seq ?? previous + 1, node, type, at: at ?? createdAt, ...rest };
+    }
+    previous = entry.seq ?? previous + 1;
+    if (entry.type === "end" && !("output" in entry) && output !== null && output !== "null")
+      entry = { ...entry, output: JSON.parse(output) as unknown };
+    entries[i] = entry as TraceEntry;
   }
   return entries;
 }
@@ -86,29 +109,33 @@ export function decodeTrace(traceJson: string, createdAt: string): TraceEntry[] 
  */
 export function appendTrace(traceJson: string, advance: Advance, createdAt: string): string {
   if (advance.trace.length === 0) return traceJson;
-  const added = encodeTrace(advance.trace, createdAt);
+  const added = encodeTrace(advance.trace, createdAt, traceJson === "[]");
   if (!traceJson.endsWith("]")) throw new Error("a run's trace is not a JSON array");
   if (traceJson === "[]") return added;
   return `${traceJson.slice(0, -1)},${added.slice(1)}`;
 }
 
 /**
- * A route as the `runs` row stores it: without the rollout's id, which the row's `rollout_id`
- * column holds already (issue 17: 45 bytes a rollout's run). {@link decodeRoute} puts it back.
+ * A route as the `runs` row stores it (issue 17): without the rollout's id, which the row's
+ * `rollout_id` column holds already (45 bytes a rollout's run), and without the selector when
+ * it is `live`, as most production runs' is. {@link decodeRoute} puts both back.
  */
 export function encodeRoute(route: RunRoute): string {
-  if (route.rolloutId === undefined) return JSON.stringify(route);
+  if (route.rolloutId === undefined && route.selector !== "live") return JSON.stringify(route);
   const rest: Partial<RunRoute> = { ...route };
+  if (rest.selector === "live") delete rest.selector;
   delete rest.rolloutId;
   return JSON.stringify(rest);
 }
 
-/** The route as the run started with it, the rollout's id in its place after the selector. */
+/** The route as the run started with it: the selector first, then the rollout's id. */
 export function decodeRoute(routeJson: string, rolloutId: string | null): RunRoute {
-  const route = JSON.parse(routeJson) as RunRoute;
-  if (rolloutId === null || route.rolloutId !== undefined) return route;
-  const { selector, ...rest } = route;
-  return { selector, rolloutId, ...rest };
+  const route = JSON.parse(routeJson) as Partial<RunRoute>;
+  if (route.selector !== undefined && (rolloutId === null || route.rolloutId !== undefined))
+    return route as RunRoute;
+  const { selector, rolloutId: stored, ...rest } = route;
+  const id = stored ?? rolloutId;
+  return { selector: selector ?? "live", ...(id === null ? {} : { rolloutId: id }), ...rest };
 }
 
 /** Values of a row already at hand as objects, so they need not be parsed back. */
@@ -160,7 +187,7 @@ export function toRun(row: RunRow, parts?: ParsedParts): Run {
             ...(pending.notBefore === undefined ? {} : { notBefore: pending.notBefore }),
           }
         : null,
-    trace: parts?.trace ?? decodeTrace(row.trace, row.created_at),
+    trace: parts?.trace ?? decodeTrace(row.trace, row.created_at, row.output),
     migrations: row.migrations === null ? [] : (JSON.parse(row.migrations) as RunMigration[]),
     createdBy: row.created_by,
     createdAt: row.created_at,

@@ -60,12 +60,15 @@ export interface RunsTable {
   input: string;
   output: string | null;
   error: string | null;
+  /** JSON, without `rolloutId` (see `rollout_id`) or a `live` selector: `decodeRoute`. */
   route: string;
   routing_key: string | null;
   /** A draft run's definition hash; '' for a version's run (since issue 17: its version's). */
   definition_hash: string;
   draft_definition: string | null;
+  /** The interpreter's snapshot of a run in flight; `{}` once the run has ended. */
   snapshot: string;
+  /** JSON entries without what the row tells (`seq`, `at`, the end's output): `decodeTrace`. */
   trace: string;
   wait_signal: string | null;
   task_handler: string | null;
@@ -79,7 +82,7 @@ export interface RunsTable {
   created_at: string;
   updated_at: string;
   ended_at: string | null;
-  /** The rollout that routed the run, if any (the guard counts failures per arm by it). */
+  /** The rollout that routed the run, if any (its counters are kept per arm by it). */
   rollout_id: string | null;
   /** The binding the run came through, if any. */
   binding_id: string | null;

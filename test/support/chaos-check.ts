@@ -4,6 +4,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { Strata } from "../../src/index.js";
+import { decodeTrace } from "../../src/engine/run-record.js";
 import { recountRuns } from "../../src/store/run-counts.js";
 import { HTTP_ATTEMPTS, expectedOf, taskNodeOf } from "./chaos-plan.js";
 import type { ChaosItem, ChaosTraceEntry } from "./chaos-plan.js";
@@ -19,6 +20,7 @@ interface RunRow {
   error: string | null;
   trace: string;
   lease_owner: string | null;
+  created_at: string;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function checkDatabase(
         "error",
         "trace",
         "lease_owner",
+        "created_at",
       ])
       .execute();
     const audit = await strata.audit.verify();
@@ -88,7 +91,8 @@ export async function checkDatabase(
       problems.push(`${where}: acknowledged as ${acknowledged.get(item.key)}`);
     if (row.lease_owner !== null) problems.push(`${where}: still leased to ${row.lease_owner}`);
 
-    const trace = JSON.parse(row.trace) as ChaosTraceEntry[];
+    // As the row stores it (src/engine/run-record.ts), read back the way the engine reads it.
+    const trace = decodeTrace(row.trace, row.created_at, row.output) as ChaosTraceEntry[];
     if (trace.some((entry, index) => entry.seq !== index + 1))
       problems.push(`${where}: trace seq ${trace.map((entry) => entry.seq).join(",")}`);
     const node = taskNodeOf(item.input);
