@@ -278,7 +278,7 @@ export class Executor {
       version_number: request.version.number,
       kind: request.kind,
       input: JSON.stringify(step.snapshot.input),
-      route: encodeRoute(request.route),
+      route: encodeRoute(request.route, request.routingKey ?? null),
       routing_key: request.routingKey ?? null,
       // A draft's hash (its run keeps the definition it ran); a published version's run finds
       // its definition through the version, so it stores none (issue 17: 71 bytes a run).

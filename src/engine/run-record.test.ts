@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Advance, TraceEntry } from "../core/interpreter/index.js";
 import type { RunRoute } from "../core/model.js";
+import { bucketOf } from "../core/routing/bucket.js";
 import { appendTrace, decodeRoute, decodeTrace, encodeRoute, encodeTrace } from "./run-record.js";
 
 const CREATED_AT = "2026-12-07T10:00:00.000Z";
@@ -80,22 +81,35 @@ function stored1(): TraceEntry[] {
 }
 
 describe("the stored route", () => {
-  it("reads back as the run started with it", () => {
-    const route = fc.record(
-      {
-        selector: fc.constantFrom("live", "latest", "3", "draft"),
-        rolloutId: fc.constant("rol_1"),
-        bucket: fc.nat({ max: 9999 }),
-        arm: fc.constantFrom("stable" as const, "candidate" as const),
-        binding: fc.string(),
-      },
-      { requiredKeys: ["selector"] },
-    ) as fc.Arbitrary<RunRoute>;
+  it("reads back as the run started with it, key order included", () => {
+    // As the router builds it: the selector, a binding, then a rollout's id, bucket and arm.
+    const route = fc
+      .tuple(
+        fc.constantFrom("live", "latest", "3", "draft"),
+        fc.option(fc.string(), { nil: undefined }),
+        fc.option(fc.constantFrom("rol_1", "rol_2"), { nil: undefined }),
+        fc.option(fc.string({ maxLength: 8 }), { nil: null }),
+        fc.boolean(),
+      )
+      .map(([selector, binding, rolloutId, routingKey, keyedBucket]) => {
+        const started: RunRoute = { selector };
+        if (binding !== undefined) started.binding = binding;
+        if (rolloutId !== undefined) {
+          const bucket =
+            keyedBucket && routingKey !== null ? bucketOf(rolloutId, routingKey) : 1234;
+          Object.assign(started, {
+            rolloutId,
+            bucket,
+            arm: bucket < 5000 ? "candidate" : "stable",
+          });
+        }
+        return { started, routingKey };
+      });
     fc.assert(
-      fc.property(route, (started) => {
-        const stored = encodeRoute(started);
-        expect(stored).not.toContain("rol_1");
-        const read = decodeRoute(stored, started.rolloutId ?? null);
+      fc.property(route, ({ started, routingKey }) => {
+        const stored = encodeRoute(started, routingKey);
+        expect(stored).not.toContain("rol_");
+        const read = decodeRoute(stored, started.rolloutId ?? null, routingKey);
         expect(JSON.stringify(read)).toBe(JSON.stringify(started));
       }),
     );

@@ -1,5 +1,6 @@
 /** Converting between the interpreter's snapshot and the `runs` row, and the public run. */
 import type { Advance, RunSnapshot, TraceEntry } from "../core/interpreter/index.js";
+import { bucketOf } from "../core/routing/bucket.js";
 import type { Run, RunError, RunRoute, RunStatus, RunMigration } from "../core/model.js";
 import type { RunRow } from "../store/run-rows.js";
 
@@ -116,26 +117,49 @@ export function appendTrace(traceJson: string, advance: Advance, createdAt: stri
 }
 
 /**
- * A route as the `runs` row stores it (issue 17): without the rollout's id, which the row's
- * `rollout_id` column holds already (45 bytes a rollout's run), and without the selector when
- * it is `live`, as most production runs' is. {@link decodeRoute} puts both back.
+ * A route as the `runs` row stores it (issue 17), without what the row tells: the rollout's id
+ * (the `rollout_id` column holds it: 45 bytes a rollout's run), the bucket when the routing key
+ * gives it (`bucketOf(rollout, key)`; a random bucket, for a run without a key, is kept), and
+ * the selector when it is `live`, as most production runs' is. {@link decodeRoute} puts them
+ * back.
  */
-export function encodeRoute(route: RunRoute): string {
+export function encodeRoute(route: RunRoute, routingKey: string | null): string {
   if (route.rolloutId === undefined && route.selector !== "live") return JSON.stringify(route);
   const rest: Partial<RunRoute> = { ...route };
   if (rest.selector === "live") delete rest.selector;
+  if (
+    route.rolloutId !== undefined &&
+    routingKey !== null &&
+    route.bucket === bucketOf(route.rolloutId, routingKey)
+  )
+    delete rest.bucket;
   delete rest.rolloutId;
   return JSON.stringify(rest);
 }
 
-/** The route as the run started with it: the selector first, then the rollout's id. */
-export function decodeRoute(routeJson: string, rolloutId: string | null): RunRoute {
+/**
+ * The route as the run started with it, its keys in the order the router writes them
+ * (selector, binding, rollout, bucket, arm).
+ */
+export function decodeRoute(
+  routeJson: string,
+  rolloutId: string | null,
+  routingKey: string | null,
+): RunRoute {
   const route = JSON.parse(routeJson) as Partial<RunRoute>;
   if (route.selector !== undefined && (rolloutId === null || route.rolloutId !== undefined))
     return route as RunRoute;
-  const { selector, rolloutId: stored, ...rest } = route;
-  const id = stored ?? rolloutId;
-  return { selector: selector ?? "live", ...(id === null ? {} : { rolloutId: id }), ...rest };
+  const { selector, binding, rolloutId: storedId, bucket: storedBucket, ...rest } = route;
+  const id = storedId ?? rolloutId;
+  const bucket =
+    storedBucket ?? (id !== null && routingKey !== null ? bucketOf(id, routingKey) : undefined);
+  return {
+    selector: selector ?? "live",
+    ...(binding === undefined ? {} : { binding }),
+    ...(id === null ? {} : { rolloutId: id }),
+    ...(bucket === undefined ? {} : { bucket }),
+    ...rest,
+  };
 }
 
 /** Values of a row already at hand as objects, so they need not be parsed back. */
@@ -169,7 +193,7 @@ export function toRun(row: RunRow, parts?: ParsedParts): Run {
         : parts === undefined
           ? (JSON.parse(row.error) as RunError)
           : (snapshot.error as RunError),
-    route: parts?.route ?? decodeRoute(row.route, row.rollout_id),
+    route: parts?.route ?? decodeRoute(row.route, row.rollout_id, row.routing_key),
     routingKey: row.routing_key,
     waitingFor:
       row.status === "waiting" && pending?.type === "wait"
