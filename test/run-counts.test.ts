@@ -21,8 +21,9 @@ import type { Run, RunKind, RunStatus } from "../src/index.js";
 import { loadMigrations } from "../src/store/migrate.js";
 import { openPostgresStore } from "../src/store/postgres/postgres-store.js";
 import { recountRuns, repairRunCounts } from "../src/store/run-counts.js";
+import { retryingConflicts } from "../src/store/store-faults.js";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
-import type { Store } from "../src/store/store.js";
+import type { Store, StoreTransaction } from "../src/store/store.js";
 import { ManualClock } from "./support/manual-clock.js";
 import {
   DIALECTS,
@@ -268,6 +269,54 @@ describe("run counters on postgres under concurrent starts", () => {
       } finally {
         await other.close();
       }
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe("a deadlock on counter rows (postgres)", () => {
+  it("ends one of the two transactions, which runs again and commits", async () => {
+    const { store, close } = await openTestStore("postgres");
+    try {
+      const key = (status: "completed" | "failed") => ({
+        tenant_id: "t",
+        version_id: "v",
+        rollout_id: "",
+        kind: "production" as const,
+        status,
+        slot: 0,
+        runs: 0,
+      });
+      await store.db
+        .insertInto("run_counts")
+        .values([key("completed"), key("failed")])
+        .execute();
+      // Both hold their first row before either asks for its second: a deadlock, once.
+      let holding = 0;
+      let release: () => void = () => undefined;
+      const bothHold = new Promise<void>((resolve) => (release = resolve));
+      let attempts = 0;
+      const add = (status: "completed" | "failed", trx: StoreTransaction) =>
+        trx
+          .updateTable("run_counts")
+          .set({ runs: sql`runs + 1` })
+          .where("status", "=", status)
+          .execute();
+      const inOrder = (first: "completed" | "failed", second: "completed" | "failed") =>
+        retryingConflicts(() =>
+          store.transaction(async (trx) => {
+            attempts += 1;
+            await add(first, trx);
+            if (++holding === 2) release();
+            await bothHold;
+            await add(second, trx);
+          }),
+        );
+      await Promise.all([inOrder("completed", "failed"), inOrder("failed", "completed")]);
+      expect(attempts).toBe(3);
+      const rows = await store.db.selectFrom("run_counts").select(["status", "runs"]).execute();
+      expect(rows.map((row) => Number(row.runs))).toEqual([2, 2]);
     } finally {
       await close();
     }

@@ -16,6 +16,7 @@ import { sql } from "kysely";
 import { firstAdminAttempt } from "../src/services/token-service.js";
 import { classifyPostgresFault } from "../src/store/postgres/postgres-faults.js";
 import { classifySqliteFault } from "../src/store/sqlite/sqlite-faults.js";
+import { isTransactionConflict } from "../src/store/store-faults.js";
 import { TcpProxy, throughProxy } from "./support/tcp-proxy.js";
 import {
   DIALECTS,
@@ -215,6 +216,14 @@ describe("what counts as the database being away", () => {
     expect(classifyPostgresFault(new Error("Query read timeout"))?.code).toBe("store_unavailable");
     // A constraint violation, a syntax error or a protocol violation (a client bug) is the
     // request's fault, not the database's.
+    // A transaction PostgreSQL ended to break a deadlock or a serialization conflict: rolled
+    // back whole, so it is retried (store_unavailable, marked as a conflict).
+    for (const code of ["40P01", "40001"]) {
+      const conflict = classifyPostgresFault({ code, message: "deadlock detected" });
+      expect(conflict?.code).toBe("store_unavailable");
+      expect(isTransactionConflict(conflict)).toBe(true);
+    }
+    expect(isTransactionConflict(classifyPostgresFault({ code: "57P01" }))).toBe(false);
     expect(classifyPostgresFault({ code: "08P01" })).toBeUndefined();
     expect(classifyPostgresFault({ code: "23505" })).toBeUndefined();
     expect(classifyPostgresFault({ code: "42601" })).toBeUndefined();

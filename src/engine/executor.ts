@@ -33,6 +33,7 @@ import type { OutcomeColumns, OutcomeWrite } from "../store/queries/commit-outco
 import { findRun, insertRunQueries, insertRuns, updateRunAtRev } from "../store/run-rows.js";
 import type { NewRunRow, RunRow } from "../store/run-rows.js";
 import type { Store, StoreTransaction } from "../store/store.js";
+import { retryingConflicts } from "../store/store-faults.js";
 import type { StrataSchema } from "../store/schema.js";
 import type { Kysely } from "kysely";
 import type { Executor as Executor_ } from "../store/workflow-rows.js";
@@ -154,11 +155,17 @@ export class Executor {
       async (rows) => {
         // Off the event loop where the store can (SQLite's write thread).
         if (writeBatch !== undefined) await writeBatch(insertRunQueries(store.db, rows));
-        else
-          await store.transaction(async (trx) => {
-            await insertRuns(trx, rows);
-            if (rows.some(isDueNow)) await store.announceDue?.(trx);
-          });
+        else {
+          // In counter-key order: the statements' triggers (migration 0010) then lock counter
+          // rows in one order in every transaction, so two batches cannot deadlock on them.
+          const sorted = [...rows].sort(byCounterKey);
+          await retryingConflicts(() =>
+            store.transaction(async (trx) => {
+              await insertRuns(trx, sorted);
+              if (rows.some(isDueNow)) await store.announceDue?.(trx);
+            }),
+          );
+        }
         return rows.map(() => undefined);
       },
       // The write thread takes the next batches while it commits one, and commits together
@@ -192,14 +199,17 @@ export class Executor {
       for (const statement of statements) rows.push(...(await q.executeQuery(statement)).rows);
       return rows;
     };
-    const rows =
+    // A conflict (two batches locking the same counter rows, migration 0010) rolls the batch
+    // back whole; it is run again rather than failing the attempts it carries.
+    const rows = await retryingConflicts(() =>
       announce || statements.length > 1
-        ? await store.transaction(async (trx) => {
+        ? store.transaction(async (trx) => {
             const applied = await execute(trx);
             if (announce) await store.announceDue?.(trx);
             return applied;
           })
-        : await execute(store.db);
+        : execute(store.db),
+    );
     const applied = new Set(rows.map((row) => `${row.tenant_id}/${row.id}`));
     return writes.map((write) => applied.has(`${write.tenantId}/${write.runId}`));
   }
@@ -706,4 +716,18 @@ function assertInput(compiled: CompiledDefinition, input: unknown): void {
 /** The error for an unknown run id. */
 export function runNotFound(runId: string): StrataError {
   return new StrataError("not_found", `no run ${runId}; list runs with \`strata run list\``);
+}
+
+/** Orders runs by the counter row their start adds to (`run_counts`' key, migration 0010). */
+function byCounterKey(a: NewRunRow, b: NewRunRow): number {
+  return (
+    compareText(a.version_id ?? "", b.version_id ?? "") ||
+    compareText(a.rollout_id ?? "", b.rollout_id ?? "") ||
+    compareText(a.kind, b.kind) ||
+    compareText(a.status, b.status)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

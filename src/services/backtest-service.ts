@@ -14,7 +14,7 @@ import { parseInterval } from "../core/routing/interval.js";
 import { runBacktestJob } from "../engine/backtest-pool.js";
 import type { StoredRun } from "../engine/backtest-pool.js";
 import { listBacktestRows } from "../store/backtest-rows.js";
-import { runsBefore } from "../store/run-rows.js";
+import { runsBefore, versionIs } from "../store/run-rows.js";
 import type { Executor as Queries } from "../store/workflow-rows.js";
 import type { BacktestsTable } from "../store/schema.js";
 import type { Selectable } from "kysely";
@@ -352,7 +352,7 @@ function sourceQuery(q: Queries, row: BacktestRow) {
     .where("created_at", "<", row.created_at)
     .$if(row.since !== null, (qb) => qb.where("created_at", ">=", row.since ?? ""))
     .$if(row.source_number !== null, (qb) =>
-      qb.where("version_number", "=", row.source_number ?? 0),
+      qb.where(versionIs(row.tenant_id, row.workflow_id, row.source_number ?? 0)),
     );
 }
 

@@ -5,9 +5,10 @@
  * tenant at a time, from the worker loop's automation round.
  *
  * What a prune never changes: runs in flight (only completed, failed and cancelled runs with an
- * `ended_at` are looked at); a version's run counts and `drained` (each batch adds what it
- * removes to `run_tallies` in the same transaction, see `countRunsByVersion`); and what the
- * record points at. Runs an audit event names (a migration's `run.migrated`), runs a backtest
+ * `ended_at` are looked at); a version's run counts, `drained` and a rollout's figures (the
+ * run counters, `src/store/run-counts.ts`, keep counting pruned runs; each batch adds what it
+ * removes to `run_tallies` in the same transaction, so `strata doctor` can recompute them);
+ * and what the record points at. Runs an audit event names (a migration's `run.migrated`), runs a backtest
  * report names (its samples), the runs a queued or running backtest will read, and the runs of
  * an active rollout (its guard and figures count them) are kept, and counted in `kept`.
  *

@@ -238,6 +238,28 @@ function kindIs(
         );
 }
 
+/**
+ * Runs of version `number` of a workflow, by the version's id: `runs_by_version (tenant_id,
+ * version_id, created_at, id)` pages them (the id is read once, by the versions' key).
+ */
+export function versionIs(
+  tenantId: string,
+  workflowId: string,
+  number: number,
+): (eb: ExpressionBuilder<StrataSchema, "runs">) => Expression<SqlBool> {
+  return (eb) =>
+    eb(
+      "version_id",
+      "=",
+      eb
+        .selectFrom("versions")
+        .select("versions.id")
+        .where("versions.tenant_id", "=", tenantId)
+        .where("versions.workflow_id", "=", workflowId)
+        .where("versions.number", "=", number),
+    );
+}
+
 /** Runs, newest first. */
 export function listRunRows(q: Executor, tenantId: string, filter: RunFilter): Promise<RunRow[]> {
   return runListQuery(q, tenantId, filter).execute();
@@ -252,8 +274,8 @@ export function runListQuery(q: Executor, tenantId: string, filter: RunFilter) {
     .$if(filter.workflowId !== undefined, (qb) =>
       qb.where("workflow_id", "=", filter.workflowId ?? ""),
     )
-    .$if(filter.versionNumber !== undefined, (qb) =>
-      qb.where("version_number", "=", filter.versionNumber ?? 0),
+    .$if(filter.versionNumber !== undefined && filter.workflowId !== undefined, (qb) =>
+      qb.where(versionIs(tenantId, filter.workflowId ?? "", filter.versionNumber ?? 0)),
     )
     .$if(filter.kinds !== undefined, (qb) => qb.where(kindIs(filter.kinds ?? [])))
     .$if(filter.status !== undefined, (qb) => qb.where(statusIs(filter.status ?? "running")))

@@ -66,7 +66,7 @@ export interface RunsTable {
   /** A draft run's definition hash; '' for a version's run (since issue 17: its version's). */
   definition_hash: string;
   draft_definition: string | null;
-  /** The interpreter's snapshot of a run in flight; `{}` once the run has ended. */
+  /** The interpreter's snapshot; `{}` once the interpreter ended the run (completed, failed). */
   snapshot: string;
   /** JSON entries without what the row tells (`seq`, `at`, the end's output): `decodeTrace`. */
   trace: string;
@@ -91,8 +91,9 @@ export interface RunsTable {
 }
 
 /**
- * `run_tallies`: how many runs of a version were pruned, by kind and (finished) status, so the
- * version's run counts stay what they were. `pruned` is a BIGINT, which pg reads as text.
+ * `run_tallies`: how many runs of a version were pruned, by rollout, kind and (finished)
+ * status: with the runs left, what the run counters must add up to (`recountRuns`). `pruned`
+ * is a BIGINT, which pg reads as text.
  */
 export interface RunTalliesTable {
   tenant_id: string;

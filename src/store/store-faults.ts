@@ -35,6 +35,42 @@ export function storeUnavailable(what: string, cause: unknown): StrataError {
 }
 
 /**
+ * `store_unavailable` for a transaction the database rolled back to end a deadlock or a
+ * serialization conflict: nothing of it was applied, and it can be retried at once
+ * (`details.conflict`, see {@link isTransactionConflict}).
+ */
+export function transactionConflict(code: string, cause: unknown): StrataError {
+  return new StrataError(
+    "store_unavailable",
+    `the database ended this transaction to resolve a conflict with another (PostgreSQL ${code}); nothing was changed, retry it`,
+    { cause, details: { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS, conflict: true } },
+  );
+}
+
+/** Whether `error` is a {@link transactionConflict}: rolled back, safe to retry at once. */
+export function isTransactionConflict(error: unknown): boolean {
+  return (
+    error instanceof StrataError &&
+    error.code === "store_unavailable" &&
+    (error.details as { conflict?: unknown } | undefined)?.conflict === true
+  );
+}
+
+/**
+ * Runs `work` (a whole transaction, nothing outside the database) again when the database
+ * rolled it back to end a conflict, up to `attempts` times in all.
+ */
+export async function retryingConflicts<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isTransactionConflict(error)) throw error;
+    }
+  }
+}
+
+/**
  * `store_unavailable` for a COMMIT that lost its connection: the server may have applied the
  * transaction or not, and the message must not say "nothing was changed".
  */

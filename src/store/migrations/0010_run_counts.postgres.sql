@@ -33,7 +33,8 @@ BEGIN
   FROM counted_new
   WHERE version_id IS NOT NULL
   GROUP BY tenant_id, version_id, coalesce(rollout_id, ''), kind, status
-  ORDER BY 1, 2, 3, 4, 5
+  ORDER BY tenant_id COLLATE "C", version_id COLLATE "C", coalesce(rollout_id, '') COLLATE "C",
+    kind COLLATE "C", status COLLATE "C"
   ON CONFLICT (tenant_id, version_id, rollout_id, kind, status, slot)
   DO UPDATE SET runs = run_counts.runs + excluded.runs;
   RETURN NULL;
@@ -60,8 +61,12 @@ BEGIN
   ) AS changes
   GROUP BY tenant_id, version_id, rollout_id, kind, status
   HAVING sum(delta) <> 0
-  -- Key order: two transactions that change the same counters lock them in the same order.
-  ORDER BY 1, 2, 3, 4, 5
+  -- Key order, bytewise: every statement locks counter rows in one order, the order the
+  -- engine also sorts a batch's runs in before it splits the batch into statements, so two
+  -- transactions lock shared counter rows in the same order and do not deadlock (and if
+  -- something else makes them, PostgreSQL ends one and the engine runs it again).
+  ORDER BY tenant_id COLLATE "C", version_id COLLATE "C", rollout_id COLLATE "C",
+    kind COLLATE "C", status COLLATE "C"
   ON CONFLICT (tenant_id, version_id, rollout_id, kind, status, slot)
   DO UPDATE SET runs = run_counts.runs + excluded.runs;
   RETURN NULL;
@@ -98,7 +103,7 @@ DO UPDATE SET runs = run_counts.runs + excluded.runs;
 DROP INDEX runs_by_rollout;
 DROP INDEX runs_finished;
 DROP INDEX runs_by_version;
-CREATE INDEX runs_by_version ON runs (tenant_id, workflow_id, version_number, created_at, id);
+CREATE INDEX runs_by_version ON runs (tenant_id, version_id, created_at, id);
 CREATE INDEX runs_open_by_version ON runs (tenant_id, version_id, status)
   WHERE status IN ('running', 'waiting');
 CREATE INDEX runs_of_tests ON runs (tenant_id, workflow_id, created_at, id) WHERE kind = 'test';

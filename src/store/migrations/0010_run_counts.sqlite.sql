@@ -64,7 +64,7 @@ END;
 CREATE TABLE run_tallies_by_rollout (
   tenant_id  TEXT NOT NULL,
   version_id TEXT NOT NULL,
-  rollout_id TEXT NOT NULL,
+  rollout_id TEXT NOT NULL DEFAULT '',
   kind       TEXT NOT NULL CHECK (kind IN ('production', 'test')),
   status     TEXT NOT NULL CHECK (status IN ('completed', 'failed', 'cancelled')),
   pruned     BIGINT NOT NULL CHECK (pruned > 0),
@@ -96,17 +96,20 @@ DO UPDATE SET runs = runs + excluded.runs;
 -- `runs_by_time` (a run that ended before the cutoff was created before it; see
 -- src/store/queries/prune-runs.ts): 83 bytes a run on SQLite saved.
 -- `runs_by_version (tenant_id, version_id, kind, status)` served the version counts and the
--- runs in flight on a version; it gives way to one that pages a workflow's runs of one
--- version (the runs list's `--version` filter, a backtest's source version), ending in
--- `created_at, id` like the other pages, and to a partial index of the runs in flight on a
--- version (draining, retiring, migrating runs), which costs nothing for a finished run.
+-- runs in flight on a version; it gives way to one that pages a version's runs (the runs
+-- list's `--version` filter, a backtest's source version), ending in `created_at, id` like the
+-- other pages, and to a partial index of the runs in flight on a version (draining, retiring,
+-- migrating runs), which costs nothing for a finished run. An index that begins with
+-- `(tenant_id, version_id)` and holds every run must stay: the foreign key from `runs` to
+-- `versions` looks a version's runs up through it whenever a version or a draft is deleted,
+-- and without it each delete reads every run of the tenant.
 -- `runs_of_tests` pages a workflow's test runs (`--kind test`, the console's test runs): they
 -- are few among its production runs, which `runs_by_workflow` would walk to find them; it
 -- costs nothing for a production run.
 DROP INDEX runs_by_rollout;
 DROP INDEX runs_finished;
 DROP INDEX runs_by_version;
-CREATE INDEX runs_by_version ON runs (tenant_id, workflow_id, version_number, created_at, id);
+CREATE INDEX runs_by_version ON runs (tenant_id, version_id, created_at, id);
 CREATE INDEX runs_open_by_version ON runs (tenant_id, version_id, status)
   WHERE status IN ('running', 'waiting');
 CREATE INDEX runs_of_tests ON runs (tenant_id, workflow_id, created_at, id) WHERE kind = 'test';

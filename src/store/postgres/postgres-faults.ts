@@ -5,7 +5,7 @@
  * `../sqlite/sqlite-faults.ts`.
  */
 import type { StrataError } from "../../core/errors.js";
-import { storeUnavailable } from "../store-faults.js";
+import { storeUnavailable, transactionConflict } from "../store-faults.js";
 
 /**
  * SQLSTATE classes and codes of an unreachable server (PostgreSQL's appendix A): class 08
@@ -15,6 +15,13 @@ import { storeUnavailable } from "../store-faults.js";
  * moved the address yet). Not 08P01, a protocol violation: that is a bug to see, not retry.
  */
 const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300", "57014", "25006"]);
+
+/**
+ * A transaction the server ended to break a deadlock (40P01) or a serialization conflict
+ * (40001): rolled back whole, so retrying it is safe. The engine retries its own batches
+ * (starts, outcomes) at once; anything else sees `store_unavailable`, which says to retry.
+ */
+const CONFLICT_SQLSTATES = new Set(["40P01", "40001"]);
 
 /** In class 08 but the client's fault, not the server's absence (a malformed message). */
 const CLIENT_FAULTS = new Set(["08P01"]);
@@ -56,6 +63,7 @@ export function classifyPostgresFault(error: unknown): StrataError | undefined {
       );
     }
     if (UNAVAILABLE_ERRNOS.has(code)) return storeUnavailable(`${code} from PostgreSQL`, error);
+    if (CONFLICT_SQLSTATES.has(code)) return transactionConflict(code, error);
   }
   if (typeof message === "string" && UNAVAILABLE_MESSAGES.some((m) => message.includes(m)))
     return storeUnavailable("the connection to PostgreSQL was lost", error);
