@@ -36,6 +36,24 @@ describe.each(DIALECTS)("committing outcomes on %s", (dialect) => {
     await close();
   });
 
+  it("claims with each call's own time and lease, its text compiled once", async () => {
+    const owner = `worker-${Math.random().toString(36).slice(2)}`;
+    const run = await strata.runs.start("flow", { input: { i: "later" } });
+    const claim = (now: string, leaseUntil: string) =>
+      store.transaction((trx) =>
+        claimDueRuns(trx, dialect, { owner, now, leaseUntil, limit: 32, handlers: ["echo"] }),
+      );
+    const ours = (rows: { id: string }[]) => rows.filter((row) => row.id === run.id);
+    // Before the run is due: not taken. Then taken, leased until the second call's time.
+    expect(ours(await claim("2000-01-01T00:00:00.000Z", "2000-01-01T00:01:00.000Z"))).toEqual([]);
+    const now = new Date(Date.now() + 1_000).toISOString();
+    const lease = new Date(Date.now() + 120_000).toISOString();
+    const [claimed] = ours(await claim(now, lease));
+    expect(claimed).toMatchObject({ lease_owner: owner, lease_until: lease });
+    // Held by that lease: the same owner's next claim, before it ends, does not take it again.
+    expect(ours(await claim(now, lease))).toEqual([]);
+  });
+
   /** Starts three runs and claims them for `owner`. */
   async function claimThree(owner: string): Promise<OutcomeWrite[]> {
     for (let i = 0; i < 3; i++) await strata.runs.start("flow", { input: { i } });

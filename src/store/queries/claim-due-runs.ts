@@ -14,12 +14,31 @@
  * and stops at the limit, rather than a plan for each call's values that could scan and sort
  * every due run (15–20 ms a claim at 20,000 due runs on a table without fresh statistics).
  */
-import type { Kysely } from "kysely";
+import type { CompiledQuery, Kysely } from "kysely";
+import { LruCache } from "../../core/lru-cache.js";
 import type { DialectName } from "../store.js";
 import type { StrataSchema } from "../schema.js";
 import { RUN_COLUMNS } from "../run-rows.js";
 import type { RunRow } from "../run-rows.js";
 import { prepared } from "./prepared.js";
+
+/** The claim's per-call values, as placeholders while its text is compiled once. */
+const NOW = "\u0000strata:now";
+const LEASE_UNTIL = "\u0000strata:lease-until";
+
+/** A compiled claim, and where its per-call values go among its parameters. */
+interface ClaimTemplate {
+  query: CompiledQuery<RunRow>;
+  nowAt: number[];
+  leaseUntilAt: number[];
+}
+
+/**
+ * Compiled claims by dialect, owner, limit and handlers: a worker claims with the same of each
+ * again and again, and building the query through Kysely cost more than running it on SQLite
+ * (about 130 µs a claim, issue 16). A process has one owner per executor and a few limits.
+ */
+const templates = new LruCache<string, ClaimTemplate>(64);
 
 /** Leases up to `limit` due runs to `owner` until `leaseUntil`, oldest due first. */
 export async function claimDueRuns(
@@ -33,11 +52,28 @@ export async function claimDueRuns(
     handlers: readonly string[];
   },
 ): Promise<RunRow[]> {
+  const key = [dialect, options.owner, options.limit, ...options.handlers].join("\u0000");
+  let template = templates.get(key);
+  if (template === undefined) {
+    template = compileClaim(trx, dialect, options);
+    templates.set(key, template);
+  }
+  const parameters = [...template.query.parameters];
+  for (const at of template.nowAt) parameters[at] = options.now;
+  for (const at of template.leaseUntilAt) parameters[at] = options.leaseUntil;
+  return (await trx.executeQuery<RunRow>({ ...template.query, parameters })).rows;
+}
+
+function compileClaim(
+  trx: Kysely<StrataSchema>,
+  dialect: DialectName,
+  options: { owner: string; limit: number; handlers: readonly string[] },
+): ClaimTemplate {
   const due = trx
     .selectFrom("runs")
     .select(["tenant_id", "id"])
-    .where("due_at", "<=", options.now)
-    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", options.now)]))
+    .where("due_at", "<=", NOW)
+    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", NOW)]))
     // A task is only taken by a worker that has its handler; timers need none.
     .where((eb) =>
       options.handlers.length === 0
@@ -49,10 +85,13 @@ export async function claimDueRuns(
     .$if(dialect === "postgres", (qb) => qb.forUpdate().skipLocked());
   const claim = trx
     .updateTable("runs")
-    .set({ lease_owner: options.owner, lease_until: options.leaseUntil })
+    .set({ lease_owner: options.owner, lease_until: LEASE_UNTIL })
     .where((eb) => eb(eb.refTuple("tenant_id", "id"), "in", due.$asTuple("tenant_id", "id")))
     .returning(RUN_COLUMNS)
     .compile();
   // One text per process (its handlers are fixed): prepared once per connection.
-  return (await trx.executeQuery(prepared(claim))).rows;
+  const query = prepared(claim) as CompiledQuery<RunRow>;
+  const positions = (value: string) =>
+    query.parameters.flatMap((parameter, at) => (parameter === value ? [at] : []));
+  return { query, nowAt: positions(NOW), leaseUntilAt: positions(LEASE_UNTIL) };
 }
