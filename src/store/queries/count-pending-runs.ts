@@ -6,9 +6,9 @@
  * work in progress, never to the finished runs the table keeps: `runs_open` (0006: running
  * and waiting runs) for the first, `runs_due` (0001: runs with a due time) for the second.
  */
-import { sql } from "kysely";
 import type { Kysely } from "kysely";
 import type { StrataSchema } from "../schema.js";
+import { OPEN_STATUSES } from "../version-rows.js";
 
 /** Running and waiting runs per tenant. */
 export async function countOpenRuns(
@@ -19,7 +19,7 @@ export async function countOpenRuns(
     .select(["tenant_id", "status", (eb) => eb.fn.countAll<number>().as("runs")])
     // Literals, not parameters: SQLite uses a partial index only when it can prove the
     // query's condition implies the index's, which a bound parameter never lets it.
-    .where("status", "in", [sql.lit("running" as const), sql.lit("waiting" as const)])
+    .where("status", "in", OPEN_STATUSES)
     .groupBy(["tenant_id", "status"])
     .execute();
   return rows.map((row) => ({
