@@ -15,6 +15,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { performance } from "node:perf_hooks";
+import type { EventLoopUtilization } from "node:perf_hooks";
 import { Strata } from "../src/index.js";
 import type { WorkerOptions } from "../src/index.js";
 
@@ -57,6 +58,10 @@ export interface ChildStats {
   completed: number;
   /** Runs this process moved to `failed`, committed. */
   failed: number;
+  /** Time the event loop (main thread) was busy since `go`, in ms (idle is time spent waiting for events). */
+  loopBusyMs: number;
+  /** CPU time of the whole process (every thread: the SQLite write thread too) since `go`, in ms. */
+  cpuMs: number;
 }
 
 /** A message to the parent. */
@@ -91,7 +96,11 @@ const stats: ChildStats = {
   repeated: 0,
   completed: 0,
   failed: 0,
+  loopBusyMs: 0,
+  cpuMs: 0,
 };
+/** The event loop's and the process's CPU use when the loop started. */
+let atGo: { loop: EventLoopUtilization; cpu: NodeJS.CpuUsage } | null = null;
 const called = config.trackRuns ? new Set<string>() : null;
 
 const strata = await Strata.open({
@@ -160,9 +169,17 @@ process.on("message", (message: ParentMessage) => {
   if (message.type === "go") {
     if (config.sampleEvery > 0) sample(); // the baseline, before any task
     stats.goAt = now();
+    atGo = { loop: performance.eventLoopUtilization(), cpu: process.cpuUsage() };
     strata.startWorker(workerOptions);
-  } else if (message.type === "stats") send({ type: "stats", stats: { ...stats } });
-  else void stop();
+  } else if (message.type === "stats") {
+    if (atGo !== null) {
+      // After the drain the loop is idle but for polls: the figures are the drain's.
+      stats.loopBusyMs = performance.eventLoopUtilization(atGo.loop).active;
+      const cpu = process.cpuUsage(atGo.cpu);
+      stats.cpuMs = (cpu.user + cpu.system) / 1000;
+    }
+    send({ type: "stats", stats: { ...stats } });
+  } else void stop();
 });
 process.on("disconnect", () => process.exit(0)); // the parent is gone: so is the bench
 send({ type: "ready", pid: process.pid });

@@ -520,6 +520,11 @@ export async function benchWorkerDrain(
     targetOf: "ratio",
     pass: oneRate / one.startRunsPerSec >= 0.8,
     exactlyOnce: one.exactlyOnce,
+    // Where the worker's time went, per task: its event loop busy, and its CPU on all threads.
+    loopBusyUsPerTask: round(
+      (1000 * sum(one.result.stats, (s) => s.loopBusyMs)) / one.result.completed,
+    ),
+    cpuUsPerTask: round((1000 * sum(one.result.stats, (s) => s.cpuMs)) / one.result.completed),
   });
 
   await onFresh(fresh, async (slowDb) => {

@@ -10,12 +10,16 @@ const value = fc.oneof(
   fc.integer(),
   fc.bigInt(),
 );
-const statement = fc.record({ sql: fc.string({ unit: "binary" }), parameters: fc.array(value) });
+// A few texts besides any: batches repeat one statement's SQL (sent once, then referred to).
+const statement = fc.record({
+  sql: fc.oneof(fc.string({ unit: "binary" }), fc.constantFrom("=", "UPDATE runs", "")),
+  parameters: fc.array(value),
+});
 
 describe("the write batch codec", () => {
   it("gives back every statement as it was, whatever the text", () => {
     fc.assert(
-      fc.property(fc.array(statement, { maxLength: 5 }), (statements) => {
+      fc.property(fc.array(statement, { maxLength: 8 }), (statements) => {
         // -0 is the one value that comes back otherwise: as 0, which SQLite stores for it anyway.
         const expected = statements.map((s) => ({
           sql: s.sql,
@@ -24,6 +28,19 @@ describe("the write batch codec", () => {
         expect(decodeBatch(encodeBatch(statements))).toEqual(expected);
       }),
     );
+  });
+
+  it("sends a statement's SQL once for the statements after it that repeat it", () => {
+    const sql = "UPDATE runs SET status = ? WHERE id = ?";
+    const text = encodeBatch([
+      { sql, parameters: ["completed", "run_a"] },
+      { sql, parameters: ["failed", "run_b"] },
+    ]);
+    expect(text.split(sql)).toHaveLength(2);
+    expect(decodeBatch(text).map((statement) => statement.parameters)).toEqual([
+      ["completed", "run_a"],
+      ["failed", "run_b"],
+    ]);
   });
 
   it("writes undefined as null, and refuses what it cannot carry", () => {

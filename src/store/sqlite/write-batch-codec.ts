@@ -7,8 +7,11 @@
  *
  * Here each value is a type letter and, for text, its length, then the text as it is:
  * `n` null, `i<digits>;` a number, `b<digits>;` a bigint, `s<length>:<text>` a string.
- * Each statement is `q<count>;` then its SQL as a string, then its `count` values. Lengths are
- * in UTF-16 code units, as JavaScript's `slice` counts them, so any text round-trips.
+ * Each statement is `q<count>;` then its SQL as a string, or `=` for the SQL of the statement
+ * before it (a batch of outcomes is one UPDATE text many times over: sent once, its text is
+ * not copied again, and the thread finds its prepared statement by the same string), then its
+ * `count` values. Lengths are in UTF-16 code units, as JavaScript's `slice` counts them, so
+ * any text round-trips.
  */
 
 /** A value better-sqlite3 binds, of the kinds the batches carry. */
@@ -23,8 +26,11 @@ export interface BatchStatement {
 /** The batch as one string. Throws for a parameter that is not a {@link BatchValue}. */
 export function encodeBatch(statements: readonly BatchStatement[]): string {
   let text = "";
+  let previous: string | undefined;
   for (const { sql, parameters } of statements) {
-    text += `q${parameters.length};s${sql.length}:${sql}`;
+    text +=
+      sql === previous ? `q${parameters.length};=` : `q${parameters.length};s${sql.length}:${sql}`;
+    previous = sql;
     for (const value of parameters) text += encodeValue(value);
   }
   return text;
@@ -80,7 +86,8 @@ export function decodeBatch(text: string): { sql: string; parameters: BatchValue
   while (at < text.length) {
     if (text[at++] !== "q") throw new Error(`malformed write batch at ${at - 1}: no statement`);
     const count = Number(upTo(";"));
-    const sql = value();
+    const previous = statements.at(-1)?.sql;
+    const sql = text[at] === "=" && previous !== undefined ? (at++, previous) : value();
     if (typeof sql !== "string") throw new Error("malformed write batch: a statement has no SQL");
     const parameters: BatchValue[] = [];
     for (let i = 0; i < count; i++) parameters.push(value());
