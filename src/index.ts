@@ -168,6 +168,8 @@ export class Strata implements StrataApi {
   readonly backtests: StrataApi["backtests"] & BoundMethods<BacktestService, "run">;
   /** Moving waiting runs from one version to another, by a plan of nodes. */
   readonly migrations: StrataApi["migrations"];
+  /** Reviews of the draft: requests, approvals and rejections of its revisions. */
+  readonly reviews: StrataApi["reviews"];
   /** The processes running a worker loop on this database, with their slots and heartbeats. */
   readonly workers: StrataApi["workers"];
 
@@ -195,6 +197,7 @@ export class Strata implements StrataApi {
       ...bindContext(services.runs, context, ["start", "show", "list", "signal", "cancel"]),
       ...bindContext(services.retention, context, ["prune"]),
     };
+    this.reviews = bindContext(services.reviews, context, ["list", "add"]);
     this.versions = bindContext(services.versions, context, [
       "list",
       "show",

@@ -473,6 +473,7 @@ describe.each(DIALECTS)("the change API on %s", (dialect) => {
       await publishAll(V1);
       expect((await services.workflows.show(ctx, "loan")).policy).toEqual({
         compatibility: "backward",
+        review: { required: false, approvals: 1 },
       });
       const publisher = await tokenFor("publisher");
       problem(
@@ -486,11 +487,12 @@ describe.each(DIALECTS)("the change API on %s", (dialect) => {
       expect(set).toMatchObject({ key: "loan", policy: { compatibility: "full" } });
       expect(ok<Workflow>(await call(viewer, "GET", "/v1/workflows/loan")).policy).toEqual({
         compatibility: "full",
+        review: { required: false, approvals: 1 },
       });
       // Leaving the field out changes nothing.
       expect(
         ok<Workflow>(await call(admin, "PUT", "/v1/workflows/loan/policy", {})).policy,
-      ).toEqual({ compatibility: "full" });
+      ).toEqual({ compatibility: "full", review: { required: false, approvals: 1 } });
       const diff = ok<VersionDiff>(
         await call(viewer, "GET", "/v1/workflows/loan/diff?from=1&to=1"),
       );

@@ -248,6 +248,23 @@ describe.each(DIALECTS)("authorization of every route on %s", (dialect) => {
       }),
     },
     {
+      method: "GET",
+      path: "/v1/workflows/{wf}/draft/reviews",
+      role: "viewer",
+      status: 200,
+      prepare: async (ctx) => ({ url: `/v1/workflows/${await liveWithDraft(ctx)}/draft/reviews` }),
+    },
+    {
+      method: "POST",
+      path: "/v1/workflows/{wf}/draft/reviews",
+      role: "editor",
+      status: 201,
+      prepare: async (ctx) => ({
+        url: `/v1/workflows/${await liveWithDraft(ctx)}/draft/reviews`,
+        body: { decision: "request", revision: 2, note: "please look" },
+      }),
+    },
+    {
       method: "POST",
       path: "/v1/workflows/{wf}/draft/runs",
       role: "editor",
@@ -675,6 +692,7 @@ describe.each(DIALECTS)("authorization of every route on %s", (dialect) => {
       ["tokens", "id"],
       ["rollouts", "id"],
       ["bindings", "id"],
+      ["reviews", "id"],
     ] as const;
     const out: unknown[] = [];
     for (const [table, key] of tables) {

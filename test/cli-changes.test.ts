@@ -122,6 +122,7 @@ describe("the change-safety commands", () => {
     expect(await ok("workflow", "policy", "deal", "--compatibility", "none")).toMatch(/deal/);
     expect((await json<{ policy: unknown }>("workflow", "show", "deal")).policy).toEqual({
       compatibility: "none",
+      review: { required: false, approvals: 1 },
     });
     expect(await ok("workflow", "policy", "deal", "--compatibility", "full")).toMatch(
       /^compatibility: +full$/m,

@@ -488,6 +488,7 @@ describe("the audit log of routing", () => {
       seq: 1,
       at: "2026-01-01T00:00:00.000Z",
       actor,
+      actorTokenId: null,
       action,
       workflowId: null,
       subjectId: null,

@@ -438,10 +438,14 @@ describe("strata versions and version", () => {
     await ok("draft", "save", "loan", "--file", "v2.json");
     await ok("draft", "save", "loan", "--file", "v3.yaml");
     const table = (await ok("versions", "loan", "--actor", "ann")).split("\n");
-    expect(table[0]).toMatch(/^NUMBER +STATE +LIVE +HASH +PUBLISHED +BY +DESCRIPTION$/);
-    expect(table[1]).toMatch(/^draft \(rev 3 → v2\) +draft +- +[0-9a-f]{12} +- +\S+ +-$/);
+    expect(table[0]).toMatch(
+      /^NUMBER +STATE +LIVE +HASH +PUBLISHED +BY +APPROVED +RUNS +OPEN +DESCRIPTION$/,
+    );
+    expect(table[1]).toMatch(
+      /^draft \(rev 3 → v2\) +draft +- +[0-9a-f]{12} +- +\S+ +- +0 +drained +-$/,
+    );
     expect(table[2]).toMatch(
-      /^1 +published +yes +[0-9a-f]{12} +\d{4}-\d\d-\d\d \d\d:\d\d +\S+ +first$/,
+      /^1 +published +yes +[0-9a-f]{12} +\d{4}-\d\d-\d\d \d\d:\d\d +\S+ +- +0 +drained +first$/,
     );
 
     const list = await json<Array<Version | Draft>>("versions", "loan");
@@ -506,6 +510,7 @@ describe("strata audit", () => {
         "seq",
         "at",
         "actor",
+        "actorTokenId",
         "action",
         "workflowId",
         "subjectId",

@@ -80,7 +80,7 @@ beforeAll(async () => {
     });
     const publisher = await strata.tokens.create({ role: "publisher", name: "pat" });
     publisherToken = publisher.token;
-    publisherActor = `token:${publisher.id}`;
+    publisherActor = "pat";
     viewerToken = (await strata.tokens.create({ role: "viewer", name: "look" })).token;
     // No worker loop yet: backtests stay queued until the backtest test starts one.
   });

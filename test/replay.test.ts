@@ -210,7 +210,10 @@ describe.each(DIALECTS)("replay on %s", (dialect) => {
     expect((await strata.workflows.show("loan")).liveVersion).toBe(1);
     // Forward mode allows adding a required field (old versions ignore it).
     const workflow = await strata.workflows.setPolicy("loan", { compatibility: "forward" });
-    expect(workflow.policy).toEqual({ compatibility: "forward" });
+    expect(workflow.policy).toEqual({
+      compatibility: "forward",
+      review: { required: false, approvals: 1 },
+    });
     await strata.drafts.publish("loan");
     expect((await strata.workflows.show("loan")).liveVersion).toBe(2);
     // Full mode refuses removing it again; force publishes and the audit log says so.

@@ -12,19 +12,16 @@
  * The crash and chaos tests run the same recount after their kills.
  */
 import fc from "fast-check";
-import Database from "better-sqlite3";
-import pg from "pg";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Strata } from "../src/index.js";
 import type { Run, RunKind, RunStatus } from "../src/index.js";
-import { loadMigrations } from "../src/store/migrate.js";
 import { openPostgresStore } from "../src/store/postgres/postgres-store.js";
 import { recountRuns, repairRunCounts } from "../src/store/run-counts.js";
 import { retryingConflicts } from "../src/store/store-faults.js";
-import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
 import type { Store, StoreTransaction } from "../src/store/store.js";
 import { ManualClock } from "./support/manual-clock.js";
+import { openAfterOlderStrata } from "./support/older-database.js";
 import {
   DIALECTS,
   createTestDatabase,
@@ -326,13 +323,7 @@ describe("a deadlock on counter rows (postgres)", () => {
 describe.each(DIALECTS)("migration 0010 on %s", (dialect) => {
   it("backfills the counters from the runs and the prune tallies already there", async () => {
     const database = await createTestDatabase(dialect);
-    const before = loadMigrations(dialect).filter((migration) => migration.id < 10);
-    const statements = [
-      "CREATE TABLE strata_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-      ...before.flatMap((migration) => [
-        migration.sql,
-        `INSERT INTO strata_migrations VALUES (${migration.id}, '${migration.name}', '2026-01-01')`,
-      ]),
+    const store = await openAfterOlderStrata(dialect, database.location, 10, [
       `INSERT INTO workflows (tenant_id, id, key, name, status, created_at, created_by, updated_at)
        VALUES ('t', 'wf', 'flow', 'flow', 'active', '2026-01-01', 'a', '2026-01-01')`,
       `INSERT INTO versions (tenant_id, id, workflow_id, number, definition, hash, created_at,
@@ -359,21 +350,7 @@ describe.each(DIALECTS)("migration 0010 on %s", (dialect) => {
       ),
       `INSERT INTO run_tallies (tenant_id, version_id, kind, status, pruned, updated_at)
        VALUES ('t', 'v1', 'production', 'completed', 40, '2026-01-01')`,
-    ];
-    if (dialect === "sqlite") {
-      const db = new Database(database.location);
-      for (const statement of statements) db.exec(statement);
-      db.close();
-    } else {
-      const client = new pg.Client({ connectionString: database.location });
-      await client.connect();
-      for (const statement of statements) await client.query(statement);
-      await client.end();
-    }
-    const store =
-      dialect === "sqlite"
-        ? await openSqliteStore(database.location)
-        : await openPostgresStore(database.location);
+    ]);
     try {
       const counts = await store.db
         .selectFrom("run_counts")

@@ -34,6 +34,7 @@ describe.each(DIALECTS)("tokens on %s", (dialect) => {
       tokenId: created.id,
       tenantId: tenant,
       role: "editor",
+      name: "ci",
     });
     expect((await strata.tokens.list()).map((t) => t.id)).toEqual([created.id]);
     expect(JSON.stringify(await strata.tokens.list())).not.toContain(created.token);

@@ -40,8 +40,15 @@ export async function authorize(
   }
   return {
     tenantId: identity.tenantId,
-    actor: `token:${identity.tokenId}`,
+    // Changes are recorded under the token's name, with its id beside it (issue 18).
+    actor: actorOf(identity),
+    actorTokenId: identity.tokenId,
     role: identity.role,
     tokenId: identity.tokenId,
   };
+}
+
+/** How a token's caller is recorded: its name, else `token:<id>`. */
+export function actorOf(identity: { tokenId: string; name: string | null }): string {
+  return identity.name ?? `token:${identity.tokenId}`;
 }

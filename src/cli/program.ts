@@ -13,6 +13,7 @@ import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerDraftCommands } from "./commands/draft.js";
 import { registerEventCommands } from "./commands/event.js";
 import { registerPublishCommand } from "./commands/publish.js";
+import { registerReviewCommands } from "./commands/review.js";
 import { registerBacktestCommands } from "./commands/backtest.js";
 import { registerChangeCommands } from "./commands/changes.js";
 import { registerRollbackCommand } from "./commands/rollback.js";
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo, runner: CommandRunner): Command {
   addGlobalOptions(program);
   registerWorkflowCommands(program, runner);
   registerDraftCommands(program, runner);
+  registerReviewCommands(program, runner);
   registerPublishCommand(program, runner);
   registerVersionCommands(program, runner);
   registerRolloutCommands(program, runner);

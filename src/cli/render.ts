@@ -4,7 +4,16 @@
  */
 import type { BundleVerdict } from "../core/audit-bundle.js";
 import type { ChainVerdict } from "../core/audit-chain.js";
-import type { AuditEvent, Draft, RunCounts, Version, Workflow } from "../core/model.js";
+import type {
+  Approval,
+  AuditEvent,
+  Draft,
+  Review,
+  ReviewState,
+  RunCounts,
+  Version,
+  Workflow,
+} from "../core/model.js";
 import { GUARD_ACTOR } from "../services/rollout-service.js";
 import { formatBlock, formatProblem, formatTable, indent, shortHash, shortTime } from "./output.js";
 
@@ -20,6 +29,12 @@ export function renderWorkflow(workflow: Workflow): string {
     ["draftRevision", workflow.draftRevision],
     // What publishes must keep (L7): `strata workflow policy` prints this block to confirm it.
     ["compatibility", workflow.policy.compatibility],
+    [
+      "review",
+      workflow.policy.review.required
+        ? `required: ${workflow.policy.review.approvals} approval${workflow.policy.review.approvals === 1 ? "" : "s"} of the published revision`
+        : "not required",
+    ],
     ["createdAt", workflow.createdAt],
     ["createdBy", workflow.createdBy],
     ["updatedAt", workflow.updatedAt],
@@ -62,6 +77,7 @@ export function renderVersion(version: Version): string {
       ["retiredAt", version.retiredAt],
       ["runCounts", describeRunCounts(version.runCounts)],
       ["openRuns", `${version.openRuns}${version.drained ? " (drained)" : ""}`],
+      ["approvedBy", describeApprovals(version.approvedBy)],
     ]),
     "summary:",
     ...indent(summaryLines(version.summary)),
@@ -83,16 +99,81 @@ export function renderDraft(draft: Draft): string {
       ["createdBy", draft.createdBy],
       ["updatedAt", draft.updatedAt],
       ["lastEditedBy", draft.lastEditedBy],
-      ["problems", draft.problems.length === 0 ? "none: ready to publish" : draft.problems.length],
+      ["problems", draft.problems.length === 0 ? "none" : draft.problems.length],
+      ["review", describeReview(draft.review)],
     ]),
     ...indent(draft.problems.map(formatProblem)),
+    ...(draft.review.blocked === null ? [] : indent([draft.review.blocked.message])),
   ].join("\n");
 }
 
-/** A workflow's history: `NUMBER STATE LIVE HASH PUBLISHED BY DESCRIPTION`, the draft first. */
+/** Where a draft's review stands, in one line. */
+export function describeReview(review: ReviewState): string {
+  const approved =
+    review.approvedBy.length === 0
+      ? "no approvals"
+      : `approved by ${review.approvedBy.map((a) => a.actor).join(", ")}`;
+  const rejected =
+    review.rejectedBy.length === 0
+      ? ""
+      : `, rejected by ${review.rejectedBy.map((a) => a.actor).join(", ")}`;
+  const stale = review.staleApprovals === 0 ? "" : `, ${review.staleApprovals} stale`;
+  const facts = `${approved} of rev ${review.revision}${rejected}${stale}`;
+  if (!review.required) return `not required (${facts})`;
+  return `${review.publishable ? "ready" : "blocked"}: ${review.approvedBy.length}/${review.approvals} (${facts})`;
+}
+
+/** A draft's reviews as a table, oldest first. */
+export function renderReviewTable(reviews: readonly Review[]): string {
+  if (reviews.length === 0)
+    return "No reviews of this draft yet: ask with `strata review request <wf>`.";
+  return formatTable(
+    ["AT", "REVISION", "DECISION", "BY", "NOTE"],
+    reviews.map((review) => [
+      shortTime(review.at),
+      review.stale ? `${review.revision} (stale)` : review.revision,
+      review.decision,
+      review.actor,
+      review.note,
+    ]),
+  );
+}
+
+/** A review as a `key: value` block. */
+export function renderReview(review: Review): string {
+  return formatBlock([
+    ["id", review.id],
+    ["decision", review.decision],
+    ["revision", review.revision],
+    ["actor", review.actor],
+    ["actorTokenId", review.actorTokenId],
+    ["note", review.note],
+    ["at", review.at],
+  ]);
+}
+
+function describeApprovals(approvals: readonly Approval[]): string {
+  return approvals.length === 0 ? "nobody" : approvals.map((a) => a.actor).join(", ");
+}
+
+/**
+ * A workflow's history, the draft first: number, state, live, hash, when published and by
+ * whom, who approved it, its runs (all kinds) and those still open (`drained` when none).
+ */
 export function renderVersionTable(versions: ReadonlyArray<Version | Draft>): string {
   return formatTable(
-    ["NUMBER", "STATE", "LIVE", "HASH", "PUBLISHED", "BY", "DESCRIPTION"],
+    [
+      "NUMBER",
+      "STATE",
+      "LIVE",
+      "HASH",
+      "PUBLISHED",
+      "BY",
+      "APPROVED",
+      "RUNS",
+      "OPEN",
+      "DESCRIPTION",
+    ],
     versions.map((version) => [
       isDraft(version)
         ? `draft (rev ${version.revision} → v${version.nextNumber})`
@@ -102,6 +183,11 @@ export function renderVersionTable(versions: ReadonlyArray<Version | Draft>): st
       shortHash(version.hash),
       shortTime(version.publishedAt),
       version.lastEditedBy,
+      isDraft(version)
+        ? version.review.approvedBy.map((a) => a.actor).join(", ")
+        : version.approvedBy.map((a) => a.actor).join(", "),
+      totalRuns(version.runCounts),
+      version.drained ? "drained" : version.openRuns,
       version.description,
     ]),
   );
@@ -301,6 +387,14 @@ function summaryLines(summary: string | null): string[] {
 }
 
 /** `production: completed 3, waiting 1; test: completed 2`, or `none`. */
+/** Every run of a version, production and test, in any status. */
+function totalRuns(counts: RunCounts): number {
+  let total = 0;
+  for (const kind of ["production", "test"] as const)
+    for (const count of Object.values(counts[kind])) total += count ?? 0;
+  return total;
+}
+
 function describeRunCounts(counts: RunCounts): string {
   const parts = (["production", "test"] as const).flatMap((kind) => {
     const statuses = Object.entries(counts[kind]).filter(([, count]) => (count ?? 0) > 0);

@@ -11,6 +11,7 @@ import type { BacktestService } from "../services/backtest-service.js";
 import type { BindingService } from "../services/binding-service.js";
 import type { MigrationService } from "../services/migration-service.js";
 import type { ReplayService } from "../services/replay-service.js";
+import type { ReviewService } from "../services/review-service.js";
 import type { RetentionService } from "../services/retention-service.js";
 import type { RolloutService } from "../services/rollout-service.js";
 import type { BoundMethods } from "../services/bind-context.js";
@@ -33,6 +34,8 @@ export interface StrataApi {
     BoundMethods<PublishService, "publish"> & {
       run(ref: string, request: Omit<StartRunInput, "version" | "kind">): Promise<Run>;
     };
+  /** Reviews of the draft (ADR 0015). */
+  reviews: BoundMethods<ReviewService, "list" | "add">;
   versions: BoundMethods<
     VersionService,
     "list" | "show" | "retire" | "restore" | "delete" | "impact" | "diff"
@@ -85,6 +88,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class StrataClient implements StrataApi {
   readonly workflows: StrataApi["workflows"];
   readonly drafts: StrataApi["drafts"];
+  readonly reviews: StrataApi["reviews"];
   readonly versions: StrataApi["versions"];
   readonly audit: StrataApi["audit"];
   readonly runs: StrataApi["runs"];
@@ -109,6 +113,10 @@ export class StrataClient implements StrataApi {
       activate: (ref) => body({ method: "POST", path: `${wf(ref)}/activate` }),
       deactivate: (ref) => body({ method: "POST", path: `${wf(ref)}/deactivate` }),
       setPolicy: (ref, change) => body({ method: "PUT", path: `${wf(ref)}/policy`, body: change }),
+    };
+    this.reviews = {
+      list: (ref) => body({ method: "GET", path: `${wf(ref)}/draft/reviews` }),
+      add: (ref, input) => body({ method: "POST", path: `${wf(ref)}/draft/reviews`, body: input }),
     };
     this.drafts = {
       open: (ref, options = {}) =>

@@ -31,6 +31,7 @@ function events(): AuditEvent[] {
       seq: index + 1,
       at: "2025-01-01T00:00:00.000Z",
       actor: "ann",
+      actorTokenId: index === 2 ? "tok_0" : null,
       workflowId: "wfl_1",
       subjectId: "wfl_1",
       ...content,

@@ -20,6 +20,10 @@ export function chainHash(prevHash: string, content: AuditEventContent): string 
     seq: content.seq,
     at: content.at,
     actor: content.actor,
+    // Only where set (issue 18): an event written before tokens had names hashes as it did.
+    ...(content.actorTokenId === null || content.actorTokenId === undefined
+      ? {}
+      : { actorTokenId: content.actorTokenId }),
     action: content.action,
     workflowId: content.workflowId,
     subjectId: content.subjectId,

@@ -33,6 +33,10 @@ export const ERROR_STATUS = {
   definition_invalid: 422,
   schema_incompatible: 422,
   rollout_in_progress: 409,
+  // review before publish (DESIGN.md §10, ADR 0015)
+  approval_required: 409,
+  approval_stale: 409,
+  self_approval: 403,
   // routing (DESIGN.md §3)
   binding_exists: 409,
   // runs (DESIGN.md §4)

@@ -2,7 +2,7 @@ import { fromUUIDBytes } from "typeid-js";
 import { v7 } from "uuid";
 
 /** The TypeID prefixes of Strata's objects (DESIGN.md §1). */
-export type IdPrefix = "wfl" | "wflv" | "run" | "bnd" | "rol" | "bkt" | "evt" | "tok";
+export type IdPrefix = "wfl" | "wflv" | "run" | "bnd" | "rol" | "bkt" | "evt" | "tok" | "rvw";
 
 /**
  * A new, time-sortable TypeID such as `wfl_01h2xcejqtf2nbrexx3vqjhp41`: a UUIDv7 (the same

@@ -21,9 +21,17 @@ export const OPEN_RUN_STATUSES: readonly RunStatus[] = ["running", "waiting"];
 /** Who does something, in which tenant. Every change is attributed to an actor. */
 export interface Actor {
   tenantId: string;
-  /** A user name, `token:<id>`, or a system component such as `guard`. */
+  /**
+   * Who, by name: a token's `name`, `token:<id>` for a token without one, the local user (the
+   * CLI's local mode), or a system component such as `guard`.
+   */
   actor: string;
+  /** The token the actor spoke with, when a token was used (the server's callers). */
+  actorTokenId?: string | null;
 }
+
+/** Who a change is attributed to, without the tenant (the audit log's `actor` and token). */
+export type Attribution = Pick<Actor, "actor" | "actorTokenId">;
 
 /** A named, tenant-owned workflow. */
 export interface Workflow {
@@ -37,8 +45,14 @@ export interface Workflow {
   latestVersion: number | null;
   /** The revision of the open draft, or null when there is none. */
   draftRevision: number | null;
-  /** What publishes must keep: the input-schema compatibility mode. */
-  policy: { compatibility: "backward" | "forward" | "full" | "none" };
+  /**
+   * What publishes must keep: the input-schema compatibility mode, and whether they need
+   * reviewers' approvals of the published revision first (ADR 0015).
+   */
+  policy: {
+    compatibility: "backward" | "forward" | "full" | "none";
+    review: { required: boolean; approvals: number };
+  };
   createdAt: string;
   createdBy: string;
   updatedAt: string;
@@ -46,6 +60,59 @@ export interface Workflow {
 
 /** Run counts of one version, by kind and then by status (only non-zero statuses appear). */
 export type RunCounts = Record<RunKind, Partial<Record<RunStatus, number>>>;
+
+/** What a reviewer decided about a draft's revision (ADR 0015). */
+export type ReviewDecision = "request" | "approve" | "reject";
+
+/** One review of a draft: a request for review, an approval or a rejection of one revision. */
+export interface Review {
+  id: string;
+  workflowId: string;
+  /** The draft reviewed (the version's id once it is published). */
+  versionId: string;
+  /** The draft revision the decision is about. */
+  revision: number;
+  decision: ReviewDecision;
+  /** Who, by name (see {@link Actor}), and the token they used. */
+  actor: string;
+  actorTokenId: string | null;
+  note: string | null;
+  at: string;
+  /** True when the draft has moved on since: an approval of an older revision counts no more. */
+  stale: boolean;
+}
+
+/** An approval as a published version records it. */
+export interface Approval {
+  actor: string;
+  at: string;
+  note: string | null;
+}
+
+/**
+ * Where the draft's review stands under the workflow's policy: whether a publish of its
+ * current revision would be let through, and if not, why (the error it would get).
+ */
+export interface ReviewState {
+  /** Whether the policy requires approvals before publishing. */
+  required: boolean;
+  /** How many approvals of the current revision it requires. */
+  approvals: number;
+  /** The revision reviews must name to count. */
+  revision: number;
+  /** The approvals of the current revision that count (one per person, the latest). */
+  approvedBy: Approval[];
+  /** Rejections of the current revision: each blocks a publish that needs review. */
+  rejectedBy: Approval[];
+  /** Approvals of earlier revisions, which a save made stale. */
+  staleApprovals: number;
+  /** Who edited the draft since it was opened: none of them may approve it. */
+  editors: string[];
+  /** Whether a publish now would pass the review gate. */
+  publishable: boolean;
+  /** Why it would not: `approval_required` or `approval_stale`, and what to do. */
+  blocked: { code: "approval_required" | "approval_stale"; message: string } | null;
+}
 
 /** One snapshot of a workflow's definition. */
 export interface Version {
@@ -74,6 +141,8 @@ export interface Version {
   openRuns: number;
   /** True when no run is in flight: a retired, drained version can go without harm. */
   drained: boolean;
+  /** The approvals its publish consumed (empty for a draft, and when nobody approved). */
+  approvedBy: Approval[];
 }
 
 /** What retiring or deleting a version would do (`version retire|delete --dry-run`). */
@@ -118,6 +187,8 @@ export interface Draft extends Version {
   nextNumber: number;
   /** Validation problems; a draft may be invalid while it is edited (L5). */
   problems: DefinitionProblemView[];
+  /** Where its review stands (ADR 0015). */
+  review: ReviewState;
 }
 
 /** How a run was routed to its version (DESIGN.md §3, L12). */
@@ -282,7 +353,10 @@ export interface AuditEvent {
   /** Position in the tenant's chain: 1, 2, 3… */
   seq: number;
   at: string;
+  /** Who, by name (see {@link Actor}). */
   actor: string;
+  /** The token the actor spoke with, or null (local mode, the system's own actors). */
+  actorTokenId: string | null;
   /** What happened, as `object.verb`, for example `version.published`. */
   action: string;
   workflowId: string | null;

@@ -26,6 +26,7 @@ const EVENT_FIELDS: Record<keyof AuditEvent, (value: unknown) => string | null> 
   seq: wholeNumber,
   at: text,
   actor: text,
+  actorTokenId: textOrNull,
   action: text,
   workflowId: textOrNull,
   subjectId: textOrNull,
@@ -81,6 +82,8 @@ function checkHead(head: unknown): void {
 function checkEvent(event: unknown, path: string): void {
   if (!isObject(event)) fail(path, "must be an audit event object");
   checkFields(event, Object.keys(EVENT_FIELDS), path);
+  // Bundles exported before tokens had names (issue 18) have no actorTokenId: it reads as null.
+  if (!Object.hasOwn(event, "actorTokenId")) event.actorTokenId = null;
   for (const [field, checkValue] of Object.entries(EVENT_FIELDS)) {
     if (!Object.hasOwn(event, field)) fail(`${path}.${field}`, "is required");
     check(`${path}.${field}`, checkValue(event[field]));

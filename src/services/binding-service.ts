@@ -353,6 +353,7 @@ export class BindingService {
     await appendAuditEvent(trx, this.deps.store.dialect, {
       tenantId: ctx.tenantId,
       actor: ctx.actor,
+      actorTokenId: ctx.actorTokenId ?? null,
       action,
       workflowId,
       subjectId,

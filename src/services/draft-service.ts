@@ -4,7 +4,9 @@ import { STARTER_DEFINITION, storableDefinition } from "../core/definition-limit
 import { StrataError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import type { Draft } from "../core/model.js";
+import { draftEditors, withEditor } from "../core/review.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
+import { deleteReviews, listReviewRows } from "../store/review-rows.js";
 import { resolveLatestVersion } from "../store/queries/resolve-latest-version.js";
 import type { StoreTransaction } from "../store/store.js";
 import {
@@ -69,6 +71,7 @@ export class DraftService {
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "draft.opened",
         workflowId: workflow.id,
         subjectId: draftId,
@@ -88,7 +91,11 @@ export class DraftService {
     const workflow = await requireWorkflow(this.deps.store.db, ctx.tenantId, ref);
     const draft = await findDraft(this.deps.store.db, ctx.tenantId, workflow.id);
     if (draft === undefined) throw noDraft(workflow.key);
-    return toDraft(draft, workflow.last_number);
+    return toDraft(
+      draft,
+      workflow,
+      await listReviewRows(this.deps.store.db, ctx.tenantId, draft.id),
+    );
   }
 
   /** The draft as the current transaction leaves it: what a change returns. */
@@ -112,11 +119,14 @@ export class DraftService {
         definition: text,
         hash,
         editedBy: ctx.actor,
+        // Approvals of earlier revisions stay, stale: they no longer count (ADR 0015).
+        editors: JSON.stringify(withEditor(draftEditors(draft), ctx.actor)),
         now,
       });
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "draft.saved",
         workflowId: workflow.id,
         subjectId: draft.id,
@@ -146,17 +156,26 @@ export class DraftService {
         baseVersionId: live.id,
         baseNumber: live.number,
         editedBy: ctx.actor,
+        editors: JSON.stringify(withEditor(draftEditors(draft), ctx.actor)),
         now,
       });
+      // Back to the live version: what was asked, approved or rejected is moot (ADR 0015).
+      const reviewsDropped = await deleteReviews(trx, ctx.tenantId, draft.id);
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "draft.reverted",
         workflowId: workflow.id,
         subjectId: draft.id,
         at: now,
         before: { revision: draft.revision, hash: draft.hash },
-        after: { revision: draft.revision + 1, hash: live.hash, baseVersion: live.number },
+        after: {
+          revision: draft.revision + 1,
+          hash: live.hash,
+          baseVersion: live.number,
+          ...(reviewsDropped === 0 ? {} : { reviewsDropped }),
+        },
       });
       return this.viewIn(trx, ctx, workflow.id);
     });
@@ -168,10 +187,12 @@ export class DraftService {
       const { workflow, draft } = await this.lockDraft(trx, ctx, ref, options.revision);
       // A draft's runs are all tests of a definition that is going away: they go with it.
       const testRuns = await deleteRunsOfDraft(trx, ctx.tenantId, draft.id);
+      const reviewsDropped = await deleteReviews(trx, ctx.tenantId, draft.id);
       await deleteVersionRow(trx, ctx.tenantId, draft.id);
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "draft.discarded",
         workflowId: workflow.id,
         subjectId: draft.id,
@@ -181,6 +202,7 @@ export class DraftService {
           hash: draft.hash,
           baseVersion: draft.base_number,
           testRuns,
+          ...(reviewsDropped === 0 ? {} : { reviewsDropped }),
         },
       });
     });

@@ -196,6 +196,7 @@ export class MigrationService {
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "run.migrated",
         workflowId,
         subjectId: runId,

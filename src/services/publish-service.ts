@@ -23,7 +23,8 @@ import { findLiveVersionId, setLiveRoute } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { DraftService } from "./draft-service.js";
-import { loadVersion } from "./views.js";
+import { listReviewRows } from "../store/review-rows.js";
+import { draftReviewState, loadVersion } from "./views.js";
 
 /** How to publish. */
 export interface PublishOptions {
@@ -90,6 +91,24 @@ export class PublishService {
           `the draft is identical to version ${previous.number}; change it before publishing, or discard it`,
         );
       }
+      // The four-eyes gate (ADR 0015): approvals of exactly this revision, by non-editors.
+      const review = draftReviewState(
+        draft,
+        workflow,
+        await listReviewRows(trx, ctx.tenantId, draft.id),
+      );
+      if (review.blocked !== null) {
+        throw new StrataError(review.blocked.code, review.blocked.message, {
+          details: {
+            revision: review.revision,
+            approvals: review.approvals,
+            approvedBy: review.approvedBy,
+            rejectedBy: review.rejectedBy,
+            staleApprovals: review.staleApprovals,
+            editors: review.editors,
+          },
+        });
+      }
       const forced = assertCompatible(workflow, previous, definition, options.force === true);
       const number = await assignVersionNumber(trx, ctx.tenantId, workflow.id);
       const summary = summarize(draft, previous);
@@ -98,6 +117,7 @@ export class PublishService {
         description: options.description ?? null,
         summary,
         actor: ctx.actor,
+        approvedBy: review.approvedBy,
         now,
       });
       const retired: number[] = [];
@@ -115,7 +135,7 @@ export class PublishService {
           await endRollout(
             trx,
             this.deps,
-            ctx.actor,
+            ctx,
             workflow,
             active,
             now,
@@ -144,6 +164,7 @@ export class PublishService {
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "version.published",
         workflowId: workflow.id,
         subjectId: draft.id,
@@ -160,6 +181,7 @@ export class PublishService {
           live: activate && plan === null,
           rollout: options.rollout ?? null,
           ...(forced.length === 0 ? {} : { forcedSchemaChanges: forced }),
+          ...(review.approvedBy.length === 0 ? {} : { approvedBy: review.approvedBy }),
           retired,
         },
       });

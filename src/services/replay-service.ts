@@ -232,6 +232,7 @@ export class ReplayService {
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "adapter.registered",
         workflowId: workflow.id,
         subjectId: workflow.id,

@@ -205,6 +205,7 @@ export class RetentionService {
     await appendAuditEvent(trx, this.deps.store.dialect, {
       tenantId: ctx.tenantId,
       actor: ctx.actor,
+      actorTokenId: ctx.actorTokenId ?? null,
       action: PRUNE_ACTION,
       workflowId: plan.workflow?.id ?? null,
       subjectId: null,

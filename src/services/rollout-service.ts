@@ -8,7 +8,13 @@
  */
 import { StrataError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
-import type { LiveRoute, Rollout, RolloutStatus, RolloutStatusReport } from "../core/model.js";
+import type {
+  Attribution,
+  LiveRoute,
+  Rollout,
+  RolloutStatus,
+  RolloutStatusReport,
+} from "../core/model.js";
 import { percentOfShare, shareOfPercent } from "../core/routing/bucket.js";
 import { checkGuard, evaluateGuard } from "../core/routing/guard.js";
 import type { ArmStats, RolloutGuard } from "../core/routing/guard.js";
@@ -115,7 +121,7 @@ export class RolloutService {
         next_check_at: nextCheck(null, guardOf(rollout), now),
         updated_at: now,
       });
-      await audit(trx, this.deps, ctx.actor, workflow, rollout.id, now, "rollout.changed", {
+      await audit(trx, this.deps, ctx, workflow, rollout.id, now, "rollout.changed", {
         before: { percent: percentOfShare(rollout.share), steps: stepsOf(rollout) },
         after: { percent: input.percent, steps: [] },
       });
@@ -125,7 +131,7 @@ export class RolloutService {
   /** Promotes: the candidate becomes the single live version. */
   async promote(ctx: CallContext, ref: string): Promise<Rollout> {
     return this.changeActive(ctx, ref, (trx, workflow, rollout, now) =>
-      endRollout(trx, this.deps, ctx.actor, workflow, rollout, now, "promoted", null),
+      endRollout(trx, this.deps, ctx, workflow, rollout, now, "promoted", null),
     );
   }
 
@@ -135,7 +141,7 @@ export class RolloutService {
       endRollout(
         trx,
         this.deps,
-        ctx.actor,
+        ctx,
         workflow,
         rollout,
         now,
@@ -221,7 +227,7 @@ export class RolloutService {
         await endRollout(
           trx,
           this.deps,
-          ctx.actor,
+          ctx,
           workflow,
           active,
           now,
@@ -252,7 +258,7 @@ export class RolloutService {
           },
         );
       }
-      await audit(trx, this.deps, ctx.actor, workflow, target.id, now, "workflow.rolled_back", {
+      await audit(trx, this.deps, ctx, workflow, target.id, now, "workflow.rolled_back", {
         before: { liveVersion: liveBeforeNumber, rollout: ended?.id ?? null },
         after: {
           liveVersion: plan === null ? input.to : liveBeforeNumber,
@@ -328,7 +334,7 @@ export class RolloutService {
         await endRollout(
           trx,
           this.deps,
-          GUARD_ACTOR,
+          { actor: GUARD_ACTOR },
           workflow,
           rollout,
           now,
@@ -360,7 +366,7 @@ export class RolloutService {
       await endRollout(
         trx,
         this.deps,
-        SCHEDULE_ACTOR,
+        { actor: SCHEDULE_ACTOR },
         workflow,
         rollout,
         now,
@@ -381,10 +387,19 @@ export class RolloutService {
       next_check_at: nextCheck(nextStepAt, guard, now),
       updated_at: now,
     });
-    await audit(trx, this.deps, SCHEDULE_ACTOR, workflow, rollout.id, now, "rollout.stepped", {
-      before: { percent: percentOfShare(rollout.share) },
-      after: { percent: next, remaining: rest.map(percentOfShare), reason: "scheduled step" },
-    });
+    await audit(
+      trx,
+      this.deps,
+      { actor: SCHEDULE_ACTOR },
+      workflow,
+      rollout.id,
+      now,
+      "rollout.stepped",
+      {
+        before: { percent: percentOfShare(rollout.share) },
+        after: { percent: next, remaining: rest.map(percentOfShare), reason: "scheduled step" },
+      },
+    );
   }
 
   /** Locks the workflow, reads its active rollout (else `not_found`), applies `work`. */
@@ -498,7 +513,7 @@ export async function beginRollout(
     await endRollout(
       trx,
       deps,
-      ctx.actor,
+      ctx,
       workflow,
       active,
       now,
@@ -531,7 +546,7 @@ export async function beginRollout(
   };
   await insertRollout(trx, inserted);
   const stable = await findVersionById(trx, ctx.tenantId, stableId);
-  await audit(trx, deps, ctx.actor, workflow, id, now, "rollout.started", {
+  await audit(trx, deps, ctx, workflow, id, now, "rollout.started", {
     before: { liveVersion: stable?.number ?? null },
     after: {
       stableVersion: stable?.number ?? null,
@@ -557,7 +572,7 @@ export async function beginRollout(
 export async function endRollout(
   trx: StoreTransaction,
   deps: ServiceDeps,
-  actor: string,
+  by: Attribution,
   workflow: WorkflowRow,
   rollout: RolloutRow,
   now: string,
@@ -574,7 +589,7 @@ export async function endRollout(
     next_check_at: null,
     updated_at: now,
     ended_at: now,
-    ended_by: actor,
+    ended_by: by.actor,
     end_reason: reason,
   });
   const action =
@@ -583,7 +598,7 @@ export async function endRollout(
       : status === "aborted"
         ? "rollout.aborted"
         : `rollout.${status}`;
-  await audit(trx, deps, actor, workflow, rollout.id, now, action, {
+  await audit(trx, deps, by, workflow, rollout.id, now, action, {
     before: {
       stableVersion: rollout.stable_number,
       candidateVersion: rollout.candidate_number,
@@ -630,7 +645,7 @@ async function publishedVersion(
 async function audit(
   trx: StoreTransaction,
   deps: ServiceDeps,
-  actor: string,
+  by: Attribution,
   workflow: WorkflowRow,
   subjectId: string,
   at: string,
@@ -639,7 +654,8 @@ async function audit(
 ): Promise<void> {
   await appendAuditEvent(trx, deps.store.dialect, {
     tenantId: workflow.tenant_id,
-    actor,
+    actor: by.actor,
+    actorTokenId: by.actorTokenId ?? null,
     action,
     workflowId: workflow.id,
     subjectId,

@@ -16,6 +16,7 @@ import { PublishService } from "./publish-service.js";
 import { BacktestService } from "./backtest-service.js";
 import { BindingService } from "./binding-service.js";
 import { ReplayService } from "./replay-service.js";
+import { ReviewService } from "./review-service.js";
 import { RetentionService } from "./retention-service.js";
 import { RolloutService } from "./rollout-service.js";
 import { RunService } from "./run-service.js";
@@ -52,6 +53,7 @@ export interface StrataServices {
   drafts: DraftService;
   versions: VersionService;
   publisher: PublishService;
+  reviews: ReviewService;
   runs: RunService;
   audit: AuditService;
   tokens: TokenService;
@@ -109,6 +111,7 @@ export function createServices(store: Store, options: ServicesOptions = {}): Str
     drafts,
     versions: new VersionService(deps),
     publisher: new PublishService(deps, drafts),
+    reviews: new ReviewService(deps, drafts),
     runs,
     audit: new AuditService(deps),
     tokens: new TokenService(deps),

@@ -7,7 +7,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { StrataError } from "../core/errors.js";
 import { hasIdPrefix, newId } from "../core/ids.js";
 import type { Role } from "../core/roles.js";
-import { isRole } from "../core/roles.js";
+import { ROLES, isRole } from "../core/roles.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import { ReadCoalescer } from "./coalesce-reads.js";
 import { precompiled } from "../store/precompiled-query.js";
@@ -39,6 +39,8 @@ export interface TokenIdentity {
   tokenId: string;
   tenantId: string;
   role: Role;
+  /** Who the token speaks for, when it was given a name. */
+  name: string | null;
 }
 
 /** The id and secret a first-admin token will have, fixed before the first try. */
@@ -64,13 +66,14 @@ export class TokenService {
     if (!isRole(input.role)) {
       throw new StrataError(
         "validation_failed",
-        `unknown role ${JSON.stringify(input.role)}; use viewer, operator, editor, publisher or admin`,
+        `unknown role ${JSON.stringify(input.role)}; use one of ${ROLES.join(", ")}`,
       );
     }
     const role = input.role;
+    const name = input.name === undefined ? null : checkName(input.name);
     const secret = randomBytes(32).toString("base64url");
     const row = await runChange(this.deps, (trx, now) =>
-      this.#insert(trx, ctx, { role, name: input.name ?? null, secret, now }),
+      this.#insert(trx, ctx, { role, name, secret, now }),
     );
     return { ...toInfo(row), token: `${row.id}.${secret}` };
   }
@@ -127,6 +130,7 @@ export class TokenService {
     await appendAuditEvent(trx, this.deps.store.dialect, {
       tenantId: ctx.tenantId,
       actor: ctx.actor,
+      actorTokenId: ctx.actorTokenId ?? null,
       action: "token.created",
       workflowId: null,
       subjectId: id,
@@ -171,6 +175,7 @@ export class TokenService {
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "token.revoked",
         workflowId: null,
         subjectId: id,
@@ -205,8 +210,32 @@ export class TokenService {
     const presented = Buffer.from(hashSecret(secret), "hex");
     if (!timingSafeEqual(expected, presented) || row === undefined || row.revoked_at !== null)
       return null;
-    return { tokenId: row.id, tenantId: row.tenant_id, role: row.role };
+    return { tokenId: row.id, tenantId: row.tenant_id, role: row.role, name: row.name };
   }
+}
+
+/**
+ * A token's name as it will be recorded on every change made with it: trimmed, printable, and
+ * not one of the forms the system's own actors take (`token:<id>` for a token without a name,
+ * `strata:…` for automation), so a name never passes for either.
+ */
+export function checkName(given: string): string {
+  const name = given.trim();
+  const problem =
+    name === ""
+      ? "is empty"
+      : name.length > 200
+        ? "is longer than 200 characters"
+        : /\p{Cc}/u.test(name)
+          ? "holds a control character"
+          : /^(token|strata):/i.test(name)
+            ? "starts with token: or strata:, which name tokens without a name and Strata's own automation"
+            : null;
+  if (problem === null) return name;
+  throw new StrataError(
+    "validation_failed",
+    `the token's name ${problem}; give the name of the person or service it is for, such as alice or billing-service`,
+  );
 }
 
 /** Built only when thrown: capturing a stack costs more than the rest of a good request. */

@@ -32,6 +32,7 @@ import { findLiveVersionId, setLiveRoute } from "../store/workflow-rows.js";
 import type { Executor, WorkflowRow } from "../store/workflow-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
+import { listReviewRows } from "../store/review-rows.js";
 import { loadRunCounts, loadVersion, toDraft, toVersion } from "./views.js";
 import { lockWorkflow, requireWorkflow } from "./workflow-service.js";
 
@@ -50,9 +51,11 @@ export class VersionService {
       ctx.tenantId,
       rows.map((row) => row.id),
     );
+    const draft = rows.find((row) => row.number === null);
+    const reviews = draft === undefined ? [] : await listReviewRows(db, ctx.tenantId, draft.id);
     return rows.map((row) =>
       row.number === null
-        ? toDraft(row, workflow.last_number, counts.get(row.id))
+        ? toDraft(row, workflow, reviews, counts.get(row.id))
         : toVersion(row, liveId, counts.get(row.id)),
     );
   }
@@ -280,6 +283,7 @@ export class VersionService {
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: event.action,
         workflowId: workflow.id,
         subjectId: version.id,

@@ -3,12 +3,24 @@ import { validateDefinition } from "../core/definition/index.js";
 import { versionState } from "../core/lifecycle.js";
 import { readPolicy } from "../core/policy.js";
 import { OPEN_RUN_STATUSES } from "../core/model.js";
-import type { Draft, RunCounts, RunKind, RunStatus, Version, Workflow } from "../core/model.js";
+import type {
+  Approval,
+  Draft,
+  ReviewState,
+  RunCounts,
+  RunKind,
+  RunStatus,
+  Version,
+  Workflow,
+} from "../core/model.js";
+import { draftEditors, reviewState } from "../core/review.js";
+import { listReviewRows, toReview } from "../store/review-rows.js";
+import type { ReviewRow } from "../store/review-rows.js";
 import type { VersionRow } from "../store/version-rows.js";
 import { countRunsByVersion } from "../store/run-counts.js";
 import { findDraft, findVersionByNumber } from "../store/version-rows.js";
 import { findLiveVersionId, listWorkflowSummaries } from "../store/workflow-rows.js";
-import type { Executor, WorkflowSummaryRow } from "../store/workflow-rows.js";
+import type { Executor, WorkflowRow, WorkflowSummaryRow } from "../store/workflow-rows.js";
 
 /** A workflow row with its computed facts, as the public object. */
 export function toWorkflow(row: WorkflowSummaryRow): Workflow {
@@ -74,6 +86,7 @@ export function toVersion(
     runCounts,
     openRuns,
     drained: openRuns === 0,
+    approvedBy: row.approved_by === null ? [] : (JSON.parse(row.approved_by) as Approval[]),
   };
 }
 
@@ -85,15 +98,37 @@ function countOpen(counts: RunCounts): number {
   return open;
 }
 
-/** A draft row as the public object, with its validation problems and next number. */
-export function toDraft(row: VersionRow, lastNumber: number, counts?: RunCounts): Draft {
+/** A draft row as the public object, with its validation problems, next number and review. */
+export function toDraft(
+  row: VersionRow,
+  workflow: DraftWorkflow,
+  reviews: readonly ReviewRow[],
+  counts?: RunCounts,
+): Draft {
   const version = toVersion(row, null, counts);
   return {
     ...version,
     revision: row.revision,
-    nextNumber: lastNumber + 1,
+    nextNumber: workflow.last_number + 1,
     problems: validateDefinition(version.definition),
+    review: draftReviewState(row, workflow, reviews),
   };
+}
+
+/** What a draft's view needs of its workflow. */
+export type DraftWorkflow = Pick<WorkflowRow, "key" | "policy" | "last_number">;
+
+/** Where a draft's review stands under its workflow's policy (ADR 0015). */
+export function draftReviewState(
+  row: VersionRow,
+  workflow: Pick<WorkflowRow, "key" | "policy">,
+  reviews: readonly ReviewRow[],
+): ReviewState {
+  return reviewState(
+    readPolicy(workflow.policy).review,
+    { workflowKey: workflow.key, revision: row.revision, editors: draftEditors(row) },
+    reviews.map((review) => toReview(review, row.revision)),
+  );
 }
 
 /** Reads one workflow's public view (inside a transaction, it shows that transaction's state). */
@@ -128,11 +163,11 @@ export async function loadDraft(
 ): Promise<Draft | undefined> {
   const workflow = await q
     .selectFrom("workflows")
-    .select("last_number")
+    .select(["key", "policy", "last_number"])
     .where("tenant_id", "=", tenantId)
     .where("id", "=", workflowId)
     .executeTakeFirst();
   const row = await findDraft(q, tenantId, workflowId);
   if (workflow === undefined || row === undefined) return undefined;
-  return toDraft(row, workflow.last_number);
+  return toDraft(row, workflow, await listReviewRows(q, tenantId, row.id));
 }

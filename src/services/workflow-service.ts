@@ -1,6 +1,6 @@
 /** Workflows: create, list, show, activate and deactivate (DESIGN.md §1, L11). */
 import { changePolicy, readPolicy } from "../core/policy.js";
-import type { WorkflowPolicy } from "../core/policy.js";
+import type { PolicyChange } from "../core/policy.js";
 import { hashDefinition } from "../core/definition/index.js";
 import { STARTER_DEFINITION, storableDefinition } from "../core/definition-limits.js";
 import { StrataError } from "../core/errors.js";
@@ -78,6 +78,7 @@ export class WorkflowService {
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "workflow.created",
         workflowId,
         subjectId: workflowId,
@@ -131,12 +132,11 @@ export class WorkflowService {
     });
   }
 
-  /** Changes the workflow's policy: its input-schema compatibility mode (L7). */
-  async setPolicy(
-    ctx: CallContext,
-    ref: string,
-    change: Partial<WorkflowPolicy>,
-  ): Promise<Workflow> {
+  /**
+   * Changes the workflow's policy: its input-schema compatibility mode (L7), and whether a
+   * publish needs approvals first (ADR 0015).
+   */
+  async setPolicy(ctx: CallContext, ref: string, change: PolicyChange): Promise<Workflow> {
     return runChange(this.deps, async (trx, now) => {
       const workflow = await lockWorkflow(trx, this.deps, ctx, ref);
       const before = readPolicy(workflow.policy);
@@ -151,6 +151,7 @@ export class WorkflowService {
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: "workflow.policy_changed",
         workflowId: workflow.id,
         subjectId: workflow.id,
@@ -186,6 +187,7 @@ export class WorkflowService {
       await appendAuditEvent(trx, this.deps.store.dialect, {
         tenantId: ctx.tenantId,
         actor: ctx.actor,
+        actorTokenId: ctx.actorTokenId ?? null,
         action: status === "active" ? "workflow.activated" : "workflow.deactivated",
         workflowId: workflow.id,
         subjectId: workflow.id,

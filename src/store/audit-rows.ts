@@ -15,6 +15,7 @@ import type { Executor } from "./workflow-rows.js";
 export interface AuditEntry {
   tenantId: string;
   actor: string;
+  actorTokenId?: string | null;
   action: string;
   workflowId: string | null;
   subjectId: string | null;
@@ -35,6 +36,7 @@ export async function appendAuditEvent(
     seq: head.seq + 1,
     at: entry.at,
     actor: entry.actor,
+    actorTokenId: entry.actorTokenId ?? null,
     action: entry.action,
     workflowId: entry.workflowId,
     subjectId: entry.subjectId,
@@ -50,6 +52,7 @@ export async function appendAuditEvent(
       id: content.id,
       at: content.at,
       actor: content.actor,
+      actor_token_id: content.actorTokenId,
       action: content.action,
       workflow_id: content.workflowId,
       subject_id: content.subjectId,
@@ -93,6 +96,7 @@ export function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
     seq: Number(row.seq),
     at: row.at,
     actor: row.actor,
+    actorTokenId: row.actor_token_id,
     action: row.action,
     workflowId: row.workflow_id,
     subjectId: row.subject_id,

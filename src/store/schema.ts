@@ -3,6 +3,7 @@
  * rows are mapped to the public camelCase objects in the store's row mappers.
  */
 import type { ColumnType, Generated } from "kysely";
+import type { Role } from "../core/roles.js";
 
 /** `workflows`: one row per workflow. */
 export interface WorkflowsTable {
@@ -37,6 +38,24 @@ export interface VersionsTable {
   last_edited_by: string;
   published_at: string | null;
   retired_at: string | null;
+  /** JSON array of the actors who edited the draft since it was opened (0011_reviews). */
+  editors: string | null;
+  /** JSON array of the approvals its publish consumed, `[{actor, at, note}]` (0011_reviews). */
+  approved_by: string | null;
+}
+
+/** `reviews`: one decision about one revision of a draft (0011_reviews, ADR 0015). */
+export interface ReviewsTable {
+  tenant_id: string;
+  id: string;
+  workflow_id: string;
+  version_id: string;
+  revision: number;
+  decision: "request" | "approve" | "reject";
+  actor: string;
+  actor_token_id: string | null;
+  note: string | null;
+  at: string;
 }
 
 /** `live_routes`: the version serving new production runs; no row is an empty route. */
@@ -217,6 +236,8 @@ export interface AuditEventsTable {
   after: string | null;
   prev_hash: string;
   hash: string;
+  /** The token the actor spoke with (0011_reviews); null for local and system actors. */
+  actor_token_id: string | null;
 }
 
 /** `audit_heads`: the last event of each tenant's chain. */
@@ -230,7 +251,7 @@ export interface AuditHeadsTable {
 export interface TokensTable {
   tenant_id: string;
   id: string;
-  role: "viewer" | "operator" | "editor" | "publisher" | "admin";
+  role: Role;
   name: string | null;
   secret_hash: string;
   created_at: string;
@@ -264,6 +285,7 @@ export interface StrataSchema {
   run_counts: RunCountsTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
+  reviews: ReviewsTable;
   tokens: TokensTable;
   rollouts: RolloutsTable;
   bindings: BindingsTable;

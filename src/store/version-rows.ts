@@ -1,6 +1,7 @@
 /** Reads and writes of the `versions` table (drafts and published versions) and run counts. */
 import { sql } from "kysely";
 import type { Insertable, Selectable } from "kysely";
+import type { Approval } from "../core/model.js";
 import type { VersionsTable } from "./schema.js";
 import type { StoreTransaction } from "./store.js";
 import type { Executor } from "./workflow-rows.js";
@@ -170,6 +171,9 @@ export async function insertDraft(trx: StoreTransaction, draft: NewDraft): Promi
     last_edited_by: draft.actor,
     published_at: null,
     retired_at: null,
+    // Who edited it since it was opened, the opener first (ADR 0015: none of them approves it).
+    editors: JSON.stringify([draft.actor]),
+    approved_by: null,
   });
 }
 
@@ -180,6 +184,8 @@ export interface DraftEdit {
   baseVersionId?: string | null;
   baseNumber?: number | null;
   editedBy: string;
+  /** Everyone who edited the draft since it was opened, with this edit's author (JSON). */
+  editors: string;
   now: string;
 }
 
@@ -202,6 +208,7 @@ export async function updateDraftAtRevision(
       revision: eb("revision", "+", 1),
       updated_at: edit.now,
       last_edited_by: edit.editedBy,
+      editors: edit.editors,
       ...(edit.baseVersionId === undefined ? {} : { base_version_id: edit.baseVersionId }),
       ...(edit.baseNumber === undefined ? {} : { base_number: edit.baseNumber }),
     }))
@@ -223,6 +230,8 @@ export async function markPublished(
     description: string | null;
     summary: string;
     actor: string;
+    /** The approvals the publish consumed. */
+    approvedBy: readonly Approval[];
     now: string;
   },
 ): Promise<void> {
@@ -235,6 +244,7 @@ export async function markPublished(
       summary: fields.summary,
       updated_at: fields.now,
       last_edited_by: fields.actor,
+      approved_by: fields.approvedBy.length === 0 ? null : JSON.stringify(fields.approvedBy),
     })
     .where("tenant_id", "=", tenantId)
     .where("id", "=", draftId)
@@ -264,6 +274,12 @@ export async function deleteVersionRow(
   tenantId: string,
   versionId: string,
 ): Promise<void> {
+  // Its reviews go with it (a published version's are its history, a draft's its working state).
+  await trx
+    .deleteFrom("reviews")
+    .where("tenant_id", "=", tenantId)
+    .where("version_id", "=", versionId)
+    .execute();
   await trx
     .deleteFrom("versions")
     .where("tenant_id", "=", tenantId)

@@ -2,7 +2,8 @@
  * Publishing the draft (L7): it names the saved revision (If-Match), so what was reviewed is
  * exactly what ships, and becomes the next version, live at once. The server's refusals are
  * shown with their code: `definition_invalid` with every problem, `no_changes`,
- * `schema_incompatible` (which `force` overrides), `rollout_in_progress`, `forbidden`…
+ * `schema_incompatible` (which `force` overrides), `rollout_in_progress`, `forbidden`,
+ * `approval_required`… While the review blocks it (ADR 0015) the button says why and waits.
  */
 import { useState } from "react";
 import type { DefinitionProblemView, Draft, Version } from "../../../src/core/model";
@@ -80,8 +81,17 @@ export function DraftPublish({ base, workflowKey, draft, dirty, onStale }: Props
         />{" "}
         Publish an input-schema change the workflow&apos;s compatibility mode forbids (force)
       </label>
+      {draft.review.blocked !== null && (
+        <p className="hint" data-testid="publish-blocked">
+          Publishing is blocked until the review allows it: {draft.review.blocked.message}
+        </p>
+      )}
       <div>
-        <button type="button" disabled={action.busy || dirty} onClick={publish}>
+        <button
+          type="button"
+          disabled={action.busy || dirty || draft.review.blocked !== null}
+          onClick={publish}
+        >
           Publish revision {draft.revision} as v{draft.nextNumber}
         </button>
       </div>

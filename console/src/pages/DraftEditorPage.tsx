@@ -3,13 +3,14 @@
  * browser while it is typed (the graph previews what parses; a syntax error shows with its
  * line), saved with the revision it was loaded at (If-Match, L5) so two editors never
  * overwrite each other, validated by the server (a draft may be invalid while edited), test
- * runs with their path on the graph, revert, discard, and publish.
+ * runs with their path on the graph, revert, discard, its review (ADR 0015), and publish.
  */
 import { useState } from "react";
 import type { Draft, Run, Workflow } from "../../../src/core/model";
 import { ApiError, call, segment } from "../api";
 import { DefinitionGraph } from "../components/DefinitionGraph";
 import { DraftPublish } from "../components/DraftPublish";
+import { DraftReview } from "../components/DraftReview";
 import { DraftTestRun, runMarks } from "../components/DraftTestRun";
 import { ErrorNote } from "../components/ErrorNote";
 import { ProblemList } from "../components/ProblemList";
@@ -315,6 +316,13 @@ function DraftEditor({ base, workflow, initial, onGone }: EditorProps) {
         </div>
       </div>
       <DraftTestRun base={base} revision={saved.revision} dirty={dirty} run={run} onRun={setRun} />
+      <DraftReview
+        base={base}
+        liveVersion={workflow.liveVersion}
+        draft={saved}
+        dirty={dirty}
+        onReviewed={setSaved}
+      />
       <DraftPublish
         base={base}
         workflowKey={workflow.key}

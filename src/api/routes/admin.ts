@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { StrataServices } from "../../services/strata-services.js";
+import { ROLES } from "../../core/roles.js";
 import { addRoute } from "../route.js";
 import { closed } from "./schemas.js";
 
@@ -50,10 +51,15 @@ export function adminRoutes(app: FastifyInstance, services: StrataServices): voi
     errors: [],
     summary: "Create a token in the caller's tenant (its text is returned once)",
     body: closed({
-      role: Type.Union(
-        ["viewer", "operator", "editor", "publisher", "admin"].map((r) => Type.Literal(r)),
+      role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+      name: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 200,
+          description:
+            "who the token speaks for (a person or a service): changes made with it are attributed to this name",
+        }),
       ),
-      name: Type.Optional(Type.String({ maxLength: 200 })),
     }),
     handler: ({ identity, body }) =>
       services.tokens.create(identity, body as { role: string; name?: string }),

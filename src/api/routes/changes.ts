@@ -6,6 +6,8 @@
  * it (editors and up).
  */
 import type { FastifyInstance } from "fastify";
+import { MAX_APPROVALS } from "../../core/policy.js";
+import type { PolicyChange } from "../../core/policy.js";
 import { Type } from "typebox";
 import { StrataError } from "../../core/errors.js";
 import { hasRole } from "../../core/roles.js";
@@ -149,18 +151,29 @@ export function changeRoutes(app: FastifyInstance, services: StrataServices): vo
     role: "admin",
     tags: ["workflows"],
     params,
-    summary: "Set the workflow's policy: the input-schema compatibility mode publishes keep",
+    summary:
+      "Set the workflow's policy: the input-schema compatibility mode publishes keep, and whether they need approvals first",
     errors: ["not_found"],
     body: closed({
       compatibility: Type.Optional(
         Type.Union(["backward", "forward", "full", "none"].map((mode) => Type.Literal(mode))),
       ),
+      review: Type.Optional(
+        closed({
+          required: Type.Boolean({
+            description: "publishing needs approvals of the published revision",
+          }),
+          approvals: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: MAX_APPROVALS,
+              description: "how many approvals, from different people (default 1)",
+            }),
+          ),
+        }),
+      ),
     }),
     handler: ({ identity, params: p, body }) =>
-      services.workflows.setPolicy(
-        identity,
-        p.wf ?? "",
-        body as { compatibility?: "backward" | "forward" | "full" | "none" },
-      ),
+      services.workflows.setPolicy(identity, p.wf ?? "", body as PolicyChange),
   });
 }

@@ -11,6 +11,9 @@ import type { StrataServices } from "../../services/strata-services.js";
 import { idempotencyKey, ifMatchRevision } from "../headers.js";
 import { addRoute } from "../route.js";
 import type { PublishOptions } from "../../services/publish-service.js";
+import { MAX_REVIEW_NOTE, REVIEW_DECISIONS } from "../../services/review-service.js";
+import type { ReviewInput } from "../../services/review-service.js";
+import { hasRole } from "../../core/roles.js";
 import { Definition, PositiveInt, RolloutPlanFields, WorkflowParams, closed } from "./schemas.js";
 
 function requireRevision(request: FastifyRequest, fromBody?: number): number {
@@ -130,6 +133,8 @@ export function draftRoutes(app: FastifyInstance, services: StrataServices): voi
       "rollout_in_progress",
       "no_live_version",
       "schema_incompatible",
+      "approval_required",
+      "approval_stale",
     ],
     body: Type.Optional(
       closed({
@@ -154,6 +159,43 @@ export function draftRoutes(app: FastifyInstance, services: StrataServices): voi
         ...options,
         revision: requireRevision(request, options.revision),
       });
+    },
+  });
+  addRoute(app, services, {
+    method: "GET",
+    url: "/v1/workflows/:wf/draft/reviews",
+    role: "viewer",
+    tags,
+    params,
+    summary:
+      "List the draft's reviews, oldest first (an approval of an earlier revision is `stale`); the draft's `review` says where they leave a publish",
+    errors: ["not_found"],
+    handler: ({ identity, params: p }) => services.reviews.list(identity, p.wf ?? ""),
+  });
+  addRoute(app, services, {
+    method: "POST",
+    url: "/v1/workflows/:wf/draft/reviews",
+    role: "editor",
+    tags,
+    params,
+    status: 201,
+    summary:
+      "Ask for review of the draft's revision, or approve or reject it (those two need the reviewer role, and not to have edited the draft)",
+    errors: ["not_found", "revision_mismatch", "self_approval", "forbidden"],
+    body: closed({
+      decision: Type.Union(REVIEW_DECISIONS.map((decision) => Type.Literal(decision))),
+      revision: PositiveInt(),
+      note: Type.Optional(Type.String({ maxLength: MAX_REVIEW_NOTE })),
+    }),
+    handler: ({ identity, params: p, body }) => {
+      const input = body as ReviewInput;
+      if (input.decision !== "request" && !hasRole(identity.role, "reviewer")) {
+        throw new StrataError(
+          "forbidden",
+          `to ${input.decision} a draft needs the reviewer role (or publisher, admin); the token has ${identity.role}`,
+        );
+      }
+      return services.reviews.add(identity, p.wf ?? "", input);
     },
   });
   addRoute(app, services, {

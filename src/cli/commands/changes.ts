@@ -5,6 +5,9 @@
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
 import type { ReplayRequest } from "../../index.js";
+import { StrataError } from "../../core/errors.js";
+import { MAX_APPROVALS } from "../../core/policy.js";
+import type { PolicyChange } from "../../core/policy.js";
 import type { CommandRunner } from "../command-runner.js";
 import { positiveInteger } from "../positive-integer.js";
 import { renderWorkflow } from "../render.js";
@@ -162,7 +165,9 @@ export function registerMigrateCommand(program: Command, runner: CommandRunner):
 export function registerPolicyCommand(workflow: Command, runner: CommandRunner): void {
   workflow
     .command("policy <wf>")
-    .description("set what publishes must keep: the input-schema compatibility mode")
+    .description(
+      "set what publishes must keep: the input-schema compatibility mode, and whether they need approvals",
+    )
     .addOption(
       new Option("--compatibility <mode>", "backward (default), forward, full or none").choices([
         "backward",
@@ -171,18 +176,51 @@ export function registerPolicyCommand(workflow: Command, runner: CommandRunner):
         "none",
       ]),
     )
-    .action(
-      (
-        ref: string,
-        flags: { compatibility?: "backward" | "forward" | "full" | "none" },
-        command: Command,
-      ) =>
-        runner.run(command, async ({ backend, output }) => {
-          const workflow = await backend.workflows.setPolicy(
-            ref,
-            flags.compatibility === undefined ? {} : { compatibility: flags.compatibility },
-          );
-          output.result(workflow, () => renderWorkflow(workflow));
-        }),
+    .option("--require-review", "publishing needs approvals of the published revision")
+    .option("--no-review", "publishing needs no approvals (the default)")
+    .option(
+      "--approvals <n>",
+      `how many approvals, from different people (1 to ${MAX_APPROVALS}; default 1)`,
+      positiveInteger,
+    )
+    .action((ref: string, flags: PolicyFlags, command: Command) =>
+      runner.run(command, async ({ backend, output }) => {
+        const workflow = await backend.workflows.setPolicy(ref, policyChange(flags));
+        output.result(workflow, () => renderWorkflow(workflow));
+      }),
     );
+}
+
+/** The flags of `workflow policy`. */
+interface PolicyFlags {
+  compatibility?: "backward" | "forward" | "full" | "none";
+  requireReview?: boolean;
+  /** Commander's `--no-review`: false when given, true otherwise. */
+  review?: boolean;
+  approvals?: number;
+}
+
+function policyChange(flags: PolicyFlags): PolicyChange {
+  if (flags.requireReview === true && flags.review === false) {
+    throw new StrataError(
+      "validation_failed",
+      "--require-review and --no-review contradict each other; give one",
+    );
+  }
+  if (flags.approvals !== undefined && flags.requireReview !== true) {
+    throw new StrataError(
+      "validation_failed",
+      "--approvals sets how many approvals --require-review needs; give both",
+    );
+  }
+  const review =
+    flags.requireReview === true
+      ? { required: true, ...(flags.approvals === undefined ? {} : { approvals: flags.approvals }) }
+      : flags.review === false
+        ? { required: false }
+        : undefined;
+  return {
+    ...(flags.compatibility === undefined ? {} : { compatibility: flags.compatibility }),
+    ...(review === undefined ? {} : { review }),
+  };
 }

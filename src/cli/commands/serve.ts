@@ -155,12 +155,7 @@ async function printFirstAdminToken(strata: Strata, note: (line: string) => void
   // One id and secret for every try: a try whose COMMIT landed unseen is found by the next.
   const attempt = firstAdminAttempt();
   const created = await retryWhile(
-    () =>
-      strata.serviceLayer.tokens.createFirstAdmin(
-        strata.context,
-        "first admin (created by strata serve)",
-        attempt,
-      ),
+    () => strata.serviceLayer.tokens.createFirstAdmin(strata.context, "admin", attempt),
     (error) => isStrataError(error, "store_unavailable"),
     { forMs: STARTUP_RETRY_MS },
   );

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { CreatedToken, TokenInfo } from "../../index.js";
 import type { CommandContext, CommandRunner } from "../command-runner.js";
 import { formatBlock, formatTable } from "../output.js";
+import { ROLES } from "../../core/roles.js";
 
 /** The flags of `token create`. */
 interface CreateFlags {
@@ -18,8 +19,11 @@ export function registerTokenCommands(program: Command, runner: CommandRunner): 
   token
     .command("create")
     .description("create a token (its text is printed once; keep it)")
-    .requiredOption("--role <role>", "viewer | operator | editor | publisher | admin")
-    .option("--name <name>", "a label, e.g. who or what uses it")
+    .requiredOption("--role <role>", ROLES.join(" | "))
+    .option(
+      "--name <name>",
+      "who the token is for (a person or a service): changes made with it are recorded under this name",
+    )
     .action((flags: CreateFlags, command: Command) =>
       runner.run(command, (context) => createToken(context, flags)),
     );
