@@ -153,6 +153,50 @@ describe.each(DIALECTS)("backtests on %s", (dialect) => {
     });
   });
 
+  it("uses the adapter registered from a run's version to the target, as replay does", async () => {
+    const strictSchema = {
+      ...loan.inputSchema,
+      required: ["amount", "applicant", "currency"],
+      properties: { ...(loan.inputSchema.properties as Json), currency: { type: "string" } },
+    };
+    const draft = await strata.drafts.show("loan");
+    await strata.drafts.save("loan", {
+      definition: { ...decisions(10_000), inputSchema: strictSchema },
+      revision: draft.revision,
+    });
+    await strata.drafts.publish("loan", { force: true });
+    const before = await strata.backtests.run(
+      (await strata.backtests.create("loan", { target: 2, version: 1, limit: 30 })).id,
+    );
+    expect(before.report).toMatchObject({ total: 30, schemaDrift: 30 });
+    await strata.replays.registerAdapter("loan", {
+      from: 1,
+      to: 2,
+      expression: '$merge([$, {"currency": "EUR"}])',
+    });
+    const runs = (await strata.runs.list({ workflow: "loan", version: 1, limit: 1 })).items;
+    expect(
+      (await strata.replays.replay("loan", { runId: runs[0]?.id ?? "", version: 2 })).adapter,
+    ).toBe("registered");
+    // Issue 18: the backtest ignored it and reported drift for every run the replay adapts.
+    const after = await strata.backtests.run(
+      (await strata.backtests.create("loan", { target: 2, version: 1, limit: 30 })).id,
+    );
+    expect(after.report).toMatchObject({ total: 30, schemaDrift: 0, unchanged: 30 });
+    // An adapter given with the job still wins over the registered one.
+    const given = await strata.backtests.run(
+      (
+        await strata.backtests.create("loan", {
+          target: 2,
+          version: 1,
+          limit: 30,
+          adapter: '$merge([$, {"currency": 1}])',
+        })
+      ).id,
+    );
+    expect(given.report).toMatchObject({ total: 30, schemaDrift: 30 });
+  });
+
   it("cancels a queued job at once and a running one within a batch", async () => {
     const queued = await strata.backtests.create("loan", {});
     expect((await strata.backtests.cancel(queued.id)).status).toBe("cancelled");

@@ -107,6 +107,40 @@ describe.each(DIALECTS)("bindings on %s", (dialect) => {
     expect((await strata.bindings.run("pinned", { input: {} })).versionNumber).toBe(2);
   });
 
+  it("refuses to pin a binding to a retired or missing version, when created or re-pinned (L8)", async () => {
+    await publish("flow", tagged("one"));
+    await publish("flow", tagged("two"));
+    await strata.versions.retire("flow", 1);
+    const retired = strata.bindings.create({ name: "old", workflow: "flow", selector: 1 });
+    await expect(retired).rejects.toMatchObject({ code: "version_retired" });
+    await expect(retired).rejects.toThrow(/strata version restore flow 1/);
+    await expect(
+      strata.bindings.create({ name: "none", workflow: "flow", selector: 9 }),
+    ).rejects.toMatchObject({ code: "not_found" });
+    await strata.bindings.create({ name: "now", workflow: "flow", selector: 2 });
+    await expect(strata.bindings.update("now", { selector: 1 })).rejects.toMatchObject({
+      code: "version_retired",
+    });
+    expect((await strata.bindings.list()).items.map((b) => b.name)).toEqual(["now"]);
+    // A pin that a later retire broke is kept, and the binding's other settings still change.
+    await publish("flow", tagged("three"));
+    await strata.versions.retire("flow", 2);
+    const updated = await strata.bindings.update("now", { event: "flow.requested" });
+    expect(updated).toMatchObject({ status: "broken", selector: 2, event: "flow.requested" });
+  });
+
+  it("lists every reason a binding is broken, not only the first", async () => {
+    await publish("flow", tagged("one"));
+    await publish("flow", tagged("two"));
+    await strata.bindings.create({ name: "both", workflow: "flow", selector: 1 });
+    await strata.versions.retire("flow", 1);
+    await strata.workflows.deactivate("flow");
+    const both = await strata.bindings.show("both");
+    expect(both.problem?.code).toBe("workflow_deactivated");
+    expect(both.problems.map((p) => p.code)).toEqual(["workflow_deactivated", "version_retired"]);
+    expect((await strata.bindings.show("both")).status).toBe("broken");
+  });
+
   it("breaks every binding of a deactivated workflow, and a live one without a live version", async () => {
     await publish("flow", tagged("one"));
     await strata.bindings.create({ name: "b", workflow: "flow", selector: "latest" });

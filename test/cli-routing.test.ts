@@ -434,8 +434,21 @@ describe("strata binding and event", () => {
     expect((await json<Run>(...args)).id).toBe(first.id);
     await fails("not_found", "binding", "run", "nothing", "--input", "{}");
 
-    await ok("version", "retire", "loan", "1");
     await ok("binding", "update", "pinned", "--selector", "1", "--event", "loan.submitted");
+    await ok("version", "retire", "loan", "1");
+    // L8: a retired version cannot be newly pinned; a pin a retire broke stays, broken.
+    expect(
+      await fails(
+        "version_retired",
+        "binding",
+        "create",
+        "late",
+        "--workflow",
+        "loan",
+        "--selector",
+        "1",
+      ),
+    ).toMatch(/cannot be newly pinned/);
     const broken = await ok("binding", "show", "pinned");
     expect(broken).toMatch(/^status: +broken: error\[version_retired\] /m);
     expect(await fails("version_retired", "binding", "run", "pinned", "--input", "{}")).toMatch(

@@ -4,6 +4,7 @@
  * nodes, atomically, records the move on the run and in the audit log, and the moved runs
  * carry on under the new version; nothing else is touched.
  */
+import { renderRun } from "../src/cli/render-run.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Strata } from "../src/index.js";
 import type { Store } from "../src/store/store.js";
@@ -91,6 +92,9 @@ describe.each(DIALECTS)("migrating waiting runs on %s", (dialect) => {
     });
     expect(real).toMatchObject({ dryRun: false, moved: 1, skipped: 1 });
     const moved = await strata.runs.show(atReview.id);
+    // `strata run show` says so too (issue 18: it left the migrations out).
+    expect(renderRun(moved)).toMatch(/^migrations: +1$/m);
+    expect(renderRun(moved, { trace: true })).toMatch(/^ +v1 review → v2 review2 at \S+ by ann$/m);
     expect(moved).toMatchObject({
       versionNumber: 2,
       status: "waiting",

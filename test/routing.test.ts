@@ -219,8 +219,20 @@ describe.each(DIALECTS)("routing on %s", (dialect) => {
     );
     const during = await strata.runs.start("hold", { input: {} });
     expect(during.versionNumber).toBe(2);
+    await strata.rollouts.set("hold", { percent: 50 });
     const promoted = await strata.rollouts.promote("hold");
-    expect(promoted).toMatchObject({ status: "promoted", endedBy: "ann" });
+    expect(await strata.rollouts.status("hold")).toMatchObject({
+      status: "promoted",
+      percent: 100,
+      endedAtPercent: 50,
+    });
+    // Once promoted the candidate has all the traffic (issue 18: the status said 50%).
+    expect(promoted).toMatchObject({
+      status: "promoted",
+      endedBy: "ann",
+      percent: 100,
+      endedAtPercent: 50,
+    });
     expect((await strata.workflows.show("hold")).liveVersion).toBe(2);
     // L12: the run that started on v1 finishes on v1.
     const finished = await strata.runs.signal(inFlight.id, "go", {});
@@ -239,7 +251,14 @@ describe.each(DIALECTS)("routing on %s", (dialect) => {
     const onCandidate = await strata.runs.start("hold", { input: {} });
     expect(onCandidate.versionNumber).toBe(3);
     const aborted = await strata.rollouts.abort("hold", { reason: "looks wrong" });
-    expect(aborted).toMatchObject({ status: "aborted", endReason: "looks wrong" });
+    // Aborted at 100%: the candidate takes nothing now.
+    expect(aborted).toMatchObject({
+      status: "aborted",
+      endReason: "looks wrong",
+      percent: 0,
+      endedAtPercent: 100,
+    });
+    expect((await strata.rollouts.list("hold"))[0]).toMatchObject({ id: aborted.id, percent: 0 });
     expect((await strata.runs.start("hold", { input: {} })).versionNumber).toBe(2);
     // The run the candidate took finishes on it.
     expect(await strata.runs.signal(onCandidate.id, "go", {})).toMatchObject({

@@ -16,6 +16,13 @@ import { formatGuard } from "../core/routing/guard.js";
 import { formatInterval } from "../core/routing/interval.js";
 import { formatBlock, formatTable, indent, shortTime } from "./output.js";
 
+/** The candidate's share: now, or for an ended rollout where it ended and where it went. */
+export function sharePercent(rollout: Rollout): string {
+  return rollout.endedAtPercent === null
+    ? `${rollout.percent}%`
+    : `${rollout.endedAtPercent}% → ${rollout.percent}%`;
+}
+
 /** A rollout as a block; with a status report, the arms' figures and the guard's verdict. */
 export function renderRollout(rollout: Rollout | RolloutStatusReport): string {
   const lines = [
@@ -24,6 +31,9 @@ export function renderRollout(rollout: Rollout | RolloutStatusReport): string {
       ["status", rollout.status],
       ["versions", `v${rollout.stableVersion} (stable) → v${rollout.candidateVersion} (candidate)`],
       ["percent", `${rollout.percent}%`],
+      ...(rollout.endedAtPercent === null
+        ? []
+        : ([["endedAtPercent", `${rollout.endedAtPercent}%`]] as const)),
       ["steps", describeSteps(rollout)],
       ["nextStepAt", rollout.nextStepAt],
       ["guard", rollout.guard === null ? null : formatGuard(rollout.guard)],
@@ -85,7 +95,7 @@ export function renderRolloutTable(rollouts: readonly Rollout[]): string {
       rollout.status,
       `v${rollout.stableVersion}`,
       `v${rollout.candidateVersion}`,
-      `${rollout.percent}%`,
+      sharePercent(rollout),
       shortTime(rollout.startedAt),
       rollout.startedBy,
       shortTime(rollout.endedAt),
@@ -128,7 +138,7 @@ export function renderRollback(workflow: string, result: RollbackResult): string
   const ended = result.endedRollout;
   if (ended !== null) {
     lines.push(
-      `ended the rollout of v${ended.candidateVersion} at ${ended.percent}% (${ended.id})`,
+      `ended the rollout of v${ended.candidateVersion} at ${ended.endedAtPercent ?? ended.percent}% (${ended.id})`,
     );
   }
   return lines.join("\n");
@@ -144,9 +154,9 @@ export function renderBinding(binding: Binding): string {
     ["resolvedVersion", versionLabel(binding.resolvedVersion)],
     [
       "status",
-      binding.problem === null
+      binding.problems.length === 0
         ? binding.status
-        : `${binding.status}: error[${binding.problem.code}] ${binding.problem.message}`,
+        : `${binding.status}: ${binding.problems.map((p) => `error[${p.code}] ${p.message}`).join("; ")}`,
     ],
     ["event", binding.event],
     ["cron", binding.cron],
@@ -171,7 +181,9 @@ export function renderBindingTable(bindings: readonly Binding[]): string {
       binding.workflowKey,
       String(binding.selector),
       versionLabel(binding.resolvedVersion),
-      binding.problem === null ? binding.status : `${binding.status} (${binding.problem.code})`,
+      binding.problems.length === 0
+        ? binding.status
+        : `${binding.status} (${binding.problems.map((p) => p.code).join(", ")})`,
       binding.event,
       binding.cron === null
         ? null

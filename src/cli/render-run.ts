@@ -35,11 +35,19 @@ export function renderRun(run: Run, view: RunView = {}): string {
     ["createdAt", run.createdAt],
     ["updatedAt", run.updatedAt],
     ["endedAt", run.endedAt],
+    // Moves to other versions (`strata migrate`): the run is on versionNumber since the last.
+    ["migrations", run.migrations.length === 0 ? "none" : run.migrations.length],
   ]);
-  if (view.trace !== true) return block;
-  return [block, "trace:", ...indent(renderTrace(run.trace as TraceEntry[]).split("\n"))].join(
-    "\n",
+  const migrations = run.migrations.map(
+    (m) => `v${m.fromVersion} ${m.fromNode} → v${m.toVersion} ${m.toNode} at ${m.at} by ${m.by}`,
   );
+  if (view.trace !== true) return [block, ...indent(migrations)].join("\n");
+  return [
+    block,
+    ...indent(migrations),
+    "trace:",
+    ...indent(renderTrace(run.trace as TraceEntry[]).split("\n")),
+  ].join("\n");
 }
 
 /** A trace as a table: one line per entry, with the branch taken and any error. */

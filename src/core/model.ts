@@ -215,8 +215,13 @@ export interface Rollout {
   status: RolloutStatus;
   stableVersion: number;
   candidateVersion: number;
-  /** The candidate's share of new production runs, in percent (two decimals at most). */
+  /**
+   * The candidate's share of new production runs now, in percent (two decimals at most): once
+   * the rollout ended, 100 if it was promoted and 0 otherwise.
+   */
   percent: number;
+  /** The candidate's share when the rollout ended (null while it runs). */
+  endedAtPercent: number | null;
   /** Percentages the rollout still ramps to by itself, ascending (100: promote). */
   steps: number[];
   /** The interval between automatic steps, in milliseconds, if it ramps by itself. */
@@ -291,8 +296,10 @@ export interface Binding {
   nextFireAt: string | null;
   /** `broken` when a run through it would be refused now; computed on read. */
   status: "ok" | "broken";
-  /** Why it is broken: the error code a run would get, and what to do. */
+  /** Why it is broken: the error code a run would get, and what to do (the first of `problems`). */
   problem: { code: string; message: string } | null;
+  /** Every reason it is broken, in the order a run start meets them (empty when `ok`). */
+  problems: Array<{ code: string; message: string }>;
   /** The version a run would get now (for `live` during a rollout: the stable one). */
   resolvedVersion: number | null;
   createdAt: string;

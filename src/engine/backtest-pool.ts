@@ -20,6 +20,8 @@ export interface StoredRun {
   output: string | null;
   trace: string;
   createdAt: string;
+  /** The version the run ran on (null: the draft), for the adapter registered from it. */
+  versionNumber: number | null;
 }
 
 /** The first message to a worker. */
@@ -29,6 +31,11 @@ export interface BacktestInit {
   targetVersionId: string;
   targetVersionNumber: number | null;
   adapter: string | null;
+  /**
+   * The input adapters registered to the target, by the version they adapt from (as text): a
+   * run of such a version whose job gives no adapter gets its version's, as a replay would.
+   */
+  registeredAdapters: Record<string, string>;
   mocks: Record<string, unknown> | null;
   /** Time expression evaluation (for the bench). */
   profile: boolean;
@@ -97,6 +104,7 @@ export async function runBacktestJob(job: BacktestJob): Promise<BacktestOutcome>
     targetVersionId: job.targetVersionId,
     targetVersionNumber: job.targetVersionNumber,
     adapter: job.adapter,
+    registeredAdapters: job.registeredAdapters,
     mocks: job.mocks,
     profile: job.profile === true,
   };

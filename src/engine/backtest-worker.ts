@@ -22,6 +22,8 @@ import type { BacktestBatch, BacktestInit, WorkerAnswer } from "./backtest-pool.
 let target: CompiledDefinition | undefined;
 let init: BacktestInit | undefined;
 let adapter: jsonata.Expression | undefined;
+/** The adapters registered to the target, compiled, by the version they adapt from. */
+let registered = new Map<number, jsonata.Expression>();
 let timing: { ns: number } | undefined;
 
 parentPort?.on("message", (message: BacktestInit | BacktestBatch) => {
@@ -35,6 +37,12 @@ parentPort?.on("message", (message: BacktestInit | BacktestBatch) => {
       target = compiled;
     }
     adapter = message.adapter === null ? undefined : jsonata(message.adapter);
+    registered = new Map(
+      Object.entries(message.registeredAdapters).map(([from, text]) => [
+        Number(from),
+        jsonata(text),
+      ]),
+    );
     return;
   }
   void replayBatch(message).then(
@@ -65,9 +73,12 @@ async function replayBatch(batch: BacktestBatch): Promise<WorkerAnswer> {
       createdAt: row.createdAt,
     };
     let input = run.input;
-    if (adapter !== undefined) {
+    // The job's adapter, else the one registered from the run's version (as replay chooses).
+    const adapting =
+      adapter ?? (row.versionNumber === null ? undefined : registered.get(row.versionNumber));
+    if (adapting !== undefined) {
       try {
-        input = toJsonValue(await adapter.evaluate(run.input));
+        input = toJsonValue(await adapting.evaluate(run.input));
       } catch (error) {
         const reason = jsonataMessage(error);
         addDrift(report, run.id, { path: "/", message: `the adapter failed: ${reason}` });

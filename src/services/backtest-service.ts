@@ -261,6 +261,10 @@ export class BacktestService {
         targetVersionId: row.target_version_id ?? "draft",
         targetVersionNumber: row.target === "draft" ? null : Number(row.target),
         adapter: row.adapter,
+        registeredAdapters:
+          row.adapter !== null || row.target === "draft"
+            ? {}
+            : await registeredAdaptersTo(db, tenantId, row.workflow_id, Number(row.target)),
         mocks: row.mocks === null ? null : (JSON.parse(row.mocks) as Record<string, unknown>),
         pages: sourcePages(db, row, total),
         ...(options.threads === undefined ? {} : { threads: options.threads }),
@@ -375,7 +379,7 @@ async function* sourcePages(
   let after: { createdAt: string; id: string } | undefined;
   while (left > 0) {
     const rows = await sourceQuery(q, row)
-      .select(["id", "kind", "input", "status", "output", "trace", "created_at"])
+      .select(["id", "kind", "input", "status", "output", "trace", "created_at", "version_number"])
       .$if(after !== undefined, (qb) => qb.where(runsBefore(after)))
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
@@ -393,8 +397,26 @@ async function* sourcePages(
       output: r.output,
       trace: r.trace,
       createdAt: r.created_at,
+      versionNumber: r.version_number,
     }));
   }
+}
+
+/** The input adapters registered to version `to`, by the version each adapts from. */
+async function registeredAdaptersTo(
+  q: Queries,
+  tenantId: string,
+  workflowId: string,
+  to: number,
+): Promise<Record<string, string>> {
+  const rows = await q
+    .selectFrom("input_adapters")
+    .select(["from_number", "expression"])
+    .where("tenant_id", "=", tenantId)
+    .where("workflow_id", "=", workflowId)
+    .where("to_number", "=", to)
+    .execute();
+  return Object.fromEntries(rows.map((r) => [String(r.from_number), r.expression]));
 }
 
 async function findBacktest(

@@ -9,7 +9,7 @@ import { Cron } from "croner";
 import { StrataError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import type { Binding, BindingSelector, Run } from "../core/model.js";
-import { bindingProblem } from "../core/routing/binding-health.js";
+import { bindingProblems } from "../core/routing/binding-health.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
 import {
   advanceBindingTick,
@@ -24,7 +24,8 @@ import {
 import type { BindingRow } from "../store/binding-rows.js";
 import { resolveRunTarget } from "../store/queries/resolve-run-target.js";
 import type { StoreTransaction } from "../store/store.js";
-import type { Executor } from "../store/workflow-rows.js";
+import type { Executor, WorkflowRow } from "../store/workflow-rows.js";
+import { findVersionByNumber } from "../store/version-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { RunService } from "./run-service.js";
@@ -97,6 +98,7 @@ export class BindingService {
           `a binding named ${input.name} already exists; pick another name or update it`,
         );
       }
+      await assertPinnable(trx, ctx, workflow, input.selector ?? "live");
       const id = newId("bnd");
       await insertBinding(trx, {
         tenant_id: ctx.tenantId,
@@ -162,6 +164,11 @@ export class BindingService {
           input.timezone !== undefined ? input.timezone : input.cron === null ? null : row.timezone,
         input: input.input === undefined ? parseInput(row.input) : input.input,
       };
+      // Only a new pin is checked: a binding already pinned to a version retired since stays
+      // as it is (broken until it is restored or re-pinned), and an update of its event or
+      // schedule does not fail for it.
+      if (input.selector !== undefined || input.workflow !== undefined)
+        await assertPinnable(trx, ctx, workflow, merged.selector ?? "live");
       const fields = checkFields(merged, new Date(now));
       // Keep the pending tick when the schedule did not change, so an update never skips one.
       if (merged.cron === row.cron && merged.timezone === row.timezone) {
@@ -313,7 +320,7 @@ export class BindingService {
       version === null || version.number === null
         ? null
         : { number: version.number, retired: version.retiredAt !== null };
-    const problem = bindingProblem({
+    const problems = bindingProblems({
       workflowKey: target.workflow.key,
       workflowStatus: target.workflow.status,
       selector,
@@ -330,8 +337,9 @@ export class BindingService {
       timezone: row.timezone,
       input: parseInput(row.input),
       nextFireAt: row.next_fire_at,
-      status: problem === null ? "ok" : "broken",
-      problem,
+      status: problems.length === 0 ? "ok" : "broken",
+      problem: problems[0] ?? null,
+      problems,
       resolvedVersion: resolved?.number ?? null,
       createdAt: row.created_at,
       createdBy: row.created_by,
@@ -361,6 +369,33 @@ export class BindingService {
       before,
       after,
     });
+  }
+}
+
+/**
+ * L8: a retired version cannot be newly pinned, so a binding is never born broken. A number
+ * names a published version of the workflow that is not retired (`not_found`,
+ * `version_retired` otherwise); `live` and `latest` are checked when runs start.
+ */
+async function assertPinnable(
+  trx: StoreTransaction,
+  ctx: CallContext,
+  workflow: WorkflowRow,
+  selector: BindingSelector,
+): Promise<void> {
+  if (typeof selector !== "number") return;
+  const version = await findVersionByNumber(trx, ctx.tenantId, workflow.id, selector);
+  if (version === undefined || version.published_at === null) {
+    throw new StrataError(
+      "not_found",
+      `workflow ${workflow.key} has no version ${selector} to pin; list them with \`strata versions ${workflow.key}\``,
+    );
+  }
+  if (version.retired_at !== null) {
+    throw new StrataError(
+      "version_retired",
+      `version ${selector} of ${workflow.key} is retired and cannot be newly pinned (L8); restore it first (\`strata version restore ${workflow.key} ${selector}\`), or pin another version`,
+    );
   }
 }
 

@@ -703,7 +703,10 @@ export function toRollout(row: RolloutRow): Rollout {
     status: row.status,
     stableVersion: row.stable_number,
     candidateVersion: row.candidate_number,
-    percent: percentOfShare(row.share),
+    // An ended rollout no longer shares the route (issue 18: a promoted one said 50%).
+    percent:
+      row.status === "active" ? percentOfShare(row.share) : row.status === "promoted" ? 100 : 0,
+    endedAtPercent: row.status === "active" ? null : percentOfShare(row.share),
     steps: row.status === "active" ? stepsOf(row) : [],
     stepEveryMs: row.step_every_ms === null ? null : Number(row.step_every_ms),
     nextStepAt: row.next_step_at,

@@ -243,7 +243,11 @@ function RolloutHistory({ rollouts }: { rollouts: Rollout[] }) {
             <td>
               v{rollout.stableVersion} → v{rollout.candidateVersion}
             </td>
-            <td>{rollout.percent}%</td>
+            <td>
+              {rollout.endedAtPercent === null
+                ? `${rollout.percent}%`
+                : `${rollout.endedAtPercent}% → ${rollout.percent}%`}
+            </td>
             <td>
               <span className={`badge ${rollout.status}`}>{rollout.status}</span>
             </td>

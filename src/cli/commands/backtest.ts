@@ -132,24 +132,31 @@ async function follow(
   }
 }
 
-interface Bar {
+/** The bar `follow` moves. */
+export interface Bar {
   update(done: number, total: number): void;
   stop(): void;
 }
 
-/** A progress bar on stderr when it is a terminal (never with --json). */
-function progressBar(io: CliIo, json: boolean): Bar | undefined {
+/**
+ * A progress bar on stderr when it is a terminal (never with --json). It starts once the job
+ * knows how many runs it replays: a queued job's total is 0, and a bar started then read
+ * `100% 0/0 runs` (issue 18). The time left shows once there is a rate to go by.
+ */
+export function progressBar(io: CliIo, json: boolean): Bar | undefined {
   const stream = io.stderr as NodeJS.WriteStream;
   if (json || stream.isTTY !== true) return undefined;
   const bar = new SingleBar({
     stream,
-    format: "replaying [{bar}] {percentage}% {value}/{total} runs, {eta}s left",
+    format: "replaying [{bar}] {percentage}% {value}/{total} runs{eta}",
     hideCursor: true,
+    formatValue: (value, options, type) => (type === "eta" ? timeLeft(value) : String(value)),
   });
   let started = false;
   return {
     update(done, total) {
       if (!started) {
+        if (total === 0) return;
         bar.start(total, done);
         started = true;
       } else {
@@ -161,4 +168,12 @@ function progressBar(io: CliIo, json: boolean): Bar | undefined {
       if (started) bar.stop();
     },
   };
+}
+
+/**
+ * cli-progress's estimate as the bar says it: `, 12s left`, or nothing while it has no rate
+ * yet (it gives the text `NULL`, or `INF` while nothing moved).
+ */
+export function timeLeft(eta: number | string): string {
+  return typeof eta === "number" && Number.isFinite(eta) ? `, ${eta}s left` : "";
 }
