@@ -53,6 +53,34 @@ describe("strata token", () => {
     await engine.close();
   });
 
+  it("makes a server token on the database, and tokens in another tenant (ADR 0016)", async () => {
+    const made = await strata(
+      "token",
+      "create",
+      "--role",
+      "admin",
+      "--name",
+      "ops",
+      "--server-token",
+      "--json",
+    );
+    expect(made.code, made.stderr).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ role: "admin", name: "ops", server: true });
+    expect((await strata("token", "list")).stdout).toMatch(/^tok_\S+ +admin +ops +yes /m);
+    const other = await strata(
+      "token",
+      "create",
+      "--role",
+      "viewer",
+      "--in-tenant",
+      "beta",
+      "--json",
+    );
+    expect(JSON.parse(other.stdout)).toMatchObject({ tenant: "beta", server: false });
+    const refused = await strata("token", "create", "--role", "editor", "--server-token");
+    expect(refused.stderr).toMatch(/^error\[validation_failed\]: a server token is an admin/);
+  });
+
   it("refuses an unknown role", async () => {
     const result = await strata("token", "create", "--role", "root");
     expect(result.code).toBe(1);

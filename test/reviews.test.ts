@@ -4,21 +4,14 @@
  * one revision, what makes them stale or drops them, the publish gate's codes, the approvals a
  * published version records, and actors shown by their token's name with its id beside.
  */
-import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../src/api/app.js";
+import type { LightMyRequestResponse } from "fastify";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Actor, AuditEvent, Draft, Review, Version, Workflow } from "../src/index.js";
 import { createServices } from "../src/services/strata-services.js";
-import type { StrataServices } from "../src/services/strata-services.js";
-import type { Store } from "../src/store/store.js";
 import { GENESIS_HASH, chainHash } from "../src/core/audit-chain.js";
+import { useInProcessApi } from "./support/in-process-api.js";
 import { openAfterOlderStrata } from "./support/older-database.js";
-import {
-  DIALECTS,
-  createTestDatabase,
-  openTestStore,
-  uniqueTenant,
-} from "./support/test-stores.js";
+import { DIALECTS, createTestDatabase, uniqueTenant } from "./support/test-stores.js";
 
 const tagged = (tag: string) => ({
   start: "done",
@@ -26,28 +19,15 @@ const tagged = (tag: string) => ({
 });
 
 describe.each(DIALECTS)("reviews on %s", (dialect) => {
-  let store: Store;
-  let close: () => Promise<void>;
-  let services: StrataServices;
-  let app: FastifyInstance;
+  const api = useInProcessApi(dialect);
   let ctx: Actor;
   /** Tokens by name: each is a person with a role. */
   let people: Record<"admin" | "ed" | "erin" | "rita" | "rob" | "pat", string>;
 
-  beforeAll(async () => {
-    ({ store, close } = await openTestStore(dialect));
-    services = createServices(store);
-    app = await createApp({ services, rateLimit: 0 });
-    await app.ready();
-  });
-  afterAll(async () => {
-    await app.close();
-    await close();
-  });
   beforeEach(async () => {
     ctx = { tenantId: uniqueTenant(), actor: "setup" };
     const token = async (role: string, name: string) =>
-      (await services.tokens.create(ctx, { role, name })).token;
+      (await api.services.tokens.create(ctx, { role, name })).token;
     people = {
       admin: await token("admin", "admin"),
       ed: await token("editor", "ed"),
@@ -65,7 +45,7 @@ describe.each(DIALECTS)("reviews on %s", (dialect) => {
     payload?: unknown,
     headers: Record<string, string> = {},
   ): Promise<LightMyRequestResponse> {
-    return app.inject({
+    return api.app.inject({
       method,
       url,
       headers: { authorization: `Bearer ${people[who]}`, ...headers },
@@ -304,7 +284,7 @@ describe.each(DIALECTS)("reviews on %s", (dialect) => {
     expect(ok<Review[]>(await call("ed", "GET", "/v1/workflows/drop/draft/reviews"))).toEqual([]);
     ok(await review("rob", "drop", { decision: "request", revision: reverted.revision }), 201);
     expect((await call("ed", "DELETE", "/v1/workflows/drop/draft")).statusCode).toBe(204);
-    const count = await store.db
+    const count = await api.store.db
       .selectFrom("reviews")
       .select((eb) => eb.fn.countAll().as("n"))
       .where("tenant_id", "=", ctx.tenantId)
@@ -341,8 +321,8 @@ describe.each(DIALECTS)("reviews on %s", (dialect) => {
     const draft = await prepare("names");
     expect(draft.createdBy).toBe("ed");
     expect(draft.lastEditedBy).toBe("ed");
-    const unnamed = (await services.tokens.create(ctx, { role: "editor" })).token;
-    const response = await app.inject({
+    const unnamed = (await api.services.tokens.create(ctx, { role: "editor" })).token;
+    const response = await api.app.inject({
       method: "PUT",
       url: "/v1/workflows/names/draft",
       headers: { authorization: `Bearer ${unnamed}`, "if-match": '"2"' },

@@ -46,6 +46,16 @@ describe("strata serve", () => {
     expect(created.status).toBe(201);
     expect(created.headers.get("x-content-type-options")).toBe("nosniff"); // security headers
     expect((await fetch(`${base}/v1/workflows`)).status).toBe(401);
+    // The first token is the server's (ADR 0016): named admin, it starts other tenants.
+    expect(created.headers.get("content-type")).toContain("json");
+    expect(((await created.json()) as { createdBy: string }).createdBy).toBe("admin");
+    const tenant = await fetch(`${base}/v1/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token ?? ""}`, "content-type": "application/json" },
+      body: JSON.stringify({ role: "admin", name: "acme-admin", tenant: "acme" }),
+    });
+    expect(tenant.status).toBe(201);
+    expect(await tenant.json()).toMatchObject({ tenant: "acme", createdBy: "admin" });
     // The console, built into dist/console by `npm install`, is served beside the API.
     expect(stdout).toContain(`the console is at ${base}/console/`);
     const page = await fetch(`${base}/`);

@@ -35,6 +35,7 @@ describe.each(DIALECTS)("tokens on %s", (dialect) => {
       tenantId: tenant,
       role: "editor",
       name: "ci",
+      server: false,
     });
     expect((await strata.tokens.list()).map((t) => t.id)).toEqual([created.id]);
     expect(JSON.stringify(await strata.tokens.list())).not.toContain(created.token);

@@ -15,6 +15,8 @@ import type { TokenService } from "../services/token-service.js";
 export interface RequestIdentity extends CallContext {
   role: Role;
   tokenId: string;
+  /** A server token: it may create tokens in other tenants (ADR 0016). */
+  server: boolean;
 }
 
 /** Checks the request's token and role; returns the caller's context. */
@@ -45,6 +47,7 @@ export async function authorize(
     actorTokenId: identity.tokenId,
     role: identity.role,
     tokenId: identity.tokenId,
+    server: identity.server,
   };
 }
 

@@ -27,6 +27,18 @@ export interface TokenInfo {
   createdAt: string;
   createdBy: string;
   revokedAt: string | null;
+  /** The server's token: it may also create tokens in other tenants (ADR 0016). */
+  server: boolean;
+}
+
+/** What a new token is. */
+export interface CreateTokenInput {
+  role: string;
+  name?: string;
+  /** Its tenant, when not the caller's (ADR 0016). */
+  tenant?: string;
+  /** A server token (role admin): it may create tokens in other tenants. */
+  server?: boolean;
 }
 
 /** A token just created: the only time its text is shown. */
@@ -41,6 +53,8 @@ export interface TokenIdentity {
   role: Role;
   /** Who the token speaks for, when it was given a name. */
   name: string | null;
+  /** Whether it is a server token (ADR 0016). */
+  server: boolean;
 }
 
 /** The id and secret a first-admin token will have, fixed before the first try. */
@@ -61,8 +75,12 @@ export class TokenService {
 
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** Creates a token with `role` in the caller's tenant. */
-  async create(ctx: CallContext, input: { role: string; name?: string }): Promise<CreatedToken> {
+  /**
+   * Creates a token with `role` in the caller's tenant, or in `tenant` (which brings a new
+   * tenant into being). Who may name another tenant, or ask for a server token, is the API's
+   * to decide (ADR 0016): locally, whoever holds the database may.
+   */
+  async create(ctx: CallContext, input: CreateTokenInput): Promise<CreatedToken> {
     if (!isRole(input.role)) {
       throw new StrataError(
         "validation_failed",
@@ -71,9 +89,17 @@ export class TokenService {
     }
     const role = input.role;
     const name = input.name === undefined ? null : checkName(input.name);
+    const tenantId = input.tenant === undefined ? ctx.tenantId : checkTenant(input.tenant);
+    const server = input.server === true;
+    if (server && role !== "admin") {
+      throw new StrataError(
+        "validation_failed",
+        "a server token is an admin of its tenant: create it with --role admin",
+      );
+    }
     const secret = randomBytes(32).toString("base64url");
     const row = await runChange(this.deps, (trx, now) =>
-      this.#insert(trx, ctx, { role, name, secret, now }),
+      this.#insert(trx, { ...ctx, tenantId }, { role, name, secret, now, server }),
     );
     return { ...toInfo(row), token: `${row.id}.${secret}` };
   }
@@ -104,7 +130,7 @@ export class TokenService {
       if (ours !== undefined) return ours; // an earlier try of this very call committed
       const any = await trx.selectFrom("tokens").select("id").limit(1).executeTakeFirst();
       if (any !== undefined) return null;
-      return this.#insert(trx, ctx, { id, role: "admin", name, secret, now });
+      return this.#insert(trx, ctx, { id, role: "admin", name, secret, now, server: true });
     });
     return row === null ? null : { ...toInfo(row), token: `${row.id}.${secret}` };
   }
@@ -112,7 +138,14 @@ export class TokenService {
   async #insert(
     trx: StoreTransaction,
     ctx: CallContext,
-    token: { id?: string; role: Role; name: string | null; secret: string; now: string },
+    token: {
+      id?: string;
+      role: Role;
+      name: string | null;
+      secret: string;
+      now: string;
+      server: boolean;
+    },
   ): Promise<Selectable<TokensTable>> {
     const { role, name, now } = token;
     const id = token.id ?? newId("tok");
@@ -125,6 +158,7 @@ export class TokenService {
       created_at: now,
       created_by: ctx.actor,
       revoked_at: null,
+      server: token.server ? 1 : 0,
     };
     await trx.insertInto("tokens").values(values).execute();
     await appendAuditEvent(trx, this.deps.store.dialect, {
@@ -135,7 +169,7 @@ export class TokenService {
       workflowId: null,
       subjectId: id,
       at: now,
-      after: { id, role, name },
+      after: { id, role, name, ...(token.server ? { server: true } : {}) },
     });
     return values;
   }
@@ -210,7 +244,13 @@ export class TokenService {
     const presented = Buffer.from(hashSecret(secret), "hex");
     if (!timingSafeEqual(expected, presented) || row === undefined || row.revoked_at !== null)
       return null;
-    return { tokenId: row.id, tenantId: row.tenant_id, role: row.role, name: row.name };
+    return {
+      tokenId: row.id,
+      tenantId: row.tenant_id,
+      role: row.role,
+      name: row.name,
+      server: Number(row.server) === 1,
+    };
   }
 }
 
@@ -265,5 +305,15 @@ function toInfo(row: Selectable<TokensTable>): TokenInfo {
     createdAt: row.created_at,
     createdBy: row.created_by,
     revokedAt: row.revoked_at,
+    server: Number(row.server) === 1,
   };
+}
+
+/** A tenant id as a token may name it: letters, digits, `.`, `_` and `-`, up to 100. */
+export function checkTenant(given: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(given)) return given;
+  throw new StrataError(
+    "validation_failed",
+    `a tenant id is 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit; not ${JSON.stringify(given)}`,
+  );
 }

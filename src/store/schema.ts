@@ -257,6 +257,8 @@ export interface TokensTable {
   created_at: string;
   created_by: string;
   revoked_at: string | null;
+  /** 1 for the server's token, which may create tokens in other tenants (0012, ADR 0016). */
+  server: Generated<number>;
 }
 
 /** A process running the worker loop, as its heartbeat last wrote it (0006_workers.sql). */

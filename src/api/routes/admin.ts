@@ -2,7 +2,9 @@
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { StrataServices } from "../../services/strata-services.js";
+import { StrataError } from "../../core/errors.js";
 import { ROLES } from "../../core/roles.js";
+import type { CreateTokenInput } from "../../services/token-service.js";
 import { addRoute } from "../route.js";
 import { closed } from "./schemas.js";
 
@@ -48,8 +50,9 @@ export function adminRoutes(app: FastifyInstance, services: StrataServices): voi
     role: "admin",
     tags: ["tokens"],
     status: 201,
-    errors: [],
-    summary: "Create a token in the caller's tenant (its text is returned once)",
+    errors: ["forbidden"],
+    summary:
+      "Create a token in the caller's tenant, or with a server token in another (its text is returned once)",
     body: closed({
       role: Type.Union(ROLES.map((r) => Type.Literal(r))),
       name: Type.Optional(
@@ -60,9 +63,33 @@ export function adminRoutes(app: FastifyInstance, services: StrataServices): voi
             "who the token speaks for (a person or a service): changes made with it are attributed to this name",
         }),
       ),
+      tenant: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 100,
+          description:
+            "the tenant the token acts in, when not the caller's: a new id starts a tenant (needs a server token)",
+        }),
+      ),
+      server: Type.Optional(
+        Type.Boolean({
+          description:
+            "a server token: an admin that may also create tokens in other tenants (needs a server token)",
+        }),
+      ),
     }),
-    handler: ({ identity, body }) =>
-      services.tokens.create(identity, body as { role: string; name?: string }),
+    handler: ({ identity, body }) => {
+      const input = body as CreateTokenInput;
+      const elsewhere = input.tenant !== undefined && input.tenant !== identity.tenantId;
+      if ((elsewhere || input.server === true) && !identity.server) {
+        throw new StrataError(
+          "forbidden",
+          `${elsewhere ? `creating a token in tenant ${input.tenant}` : "creating a server token"} needs the server's token ` +
+            "(printed at the server's first start, or made on its database with `strata token create --role admin --server-token`); a tenant's admin manages its own tenant",
+        );
+      }
+      return services.tokens.create(identity, input);
+    },
   });
   addRoute(app, services, {
     method: "GET",

@@ -160,6 +160,8 @@ async function printFirstAdminToken(strata: Strata, note: (line: string) => void
     { forMs: STARTUP_RETRY_MS },
   );
   if (created === null) return;
-  note(`first start: an admin token for tenant ${created.tenant} (shown once, keep it):`);
+  note(
+    `first start: the server's token, an admin of tenant ${created.tenant} that may also create tokens in other tenants (shown once, keep it):`,
+  );
   note(`  ${created.token}`);
 }

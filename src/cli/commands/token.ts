@@ -9,6 +9,8 @@ import { ROLES } from "../../core/roles.js";
 interface CreateFlags {
   role: string;
   name?: string;
+  inTenant?: string;
+  serverToken?: boolean;
 }
 
 /** Adds the `token` command and its subcommands to the program. */
@@ -23,6 +25,14 @@ export function registerTokenCommands(program: Command, runner: CommandRunner): 
     .option(
       "--name <name>",
       "who the token is for (a person or a service): changes made with it are recorded under this name",
+    )
+    .option(
+      "--in-tenant <id>",
+      "create it in this tenant rather than your own; a new id starts a tenant (on a server: needs a server token)",
+    )
+    .option(
+      "--server-token",
+      "a server token: an admin that may also create tokens in other tenants (on a server: needs a server token)",
     )
     .action((flags: CreateFlags, command: Command) =>
       runner.run(command, (context) => createToken(context, flags)),
@@ -46,6 +56,8 @@ async function createToken({ backend, output }: CommandContext, flags: CreateFla
   const created: CreatedToken = await backend.tokens.create({
     role: flags.role,
     ...(flags.name === undefined ? {} : { name: flags.name }),
+    ...(flags.inTenant === undefined ? {} : { tenant: flags.inTenant }),
+    ...(flags.serverToken === true ? { server: true } : {}),
   });
   output.result(
     {
@@ -53,6 +65,7 @@ async function createToken({ backend, output }: CommandContext, flags: CreateFla
       role: created.role,
       tenant: created.tenant,
       name: created.name,
+      server: created.server,
       token: created.token,
     },
     () => `${renderToken(created)}\ntoken: ${created.token}\n(shown once: store it now)`,
@@ -65,8 +78,16 @@ async function listTokens({ backend, output }: CommandContext): Promise<void> {
     tokens.length === 0
       ? "No tokens yet: create one with `strata token create --role <role>`."
       : formatTable(
-          ["ID", "ROLE", "NAME", "CREATED", "BY", "REVOKED"],
-          tokens.map((t) => [t.id, t.role, t.name, t.createdAt, t.createdBy, t.revokedAt]),
+          ["ID", "ROLE", "NAME", "SERVER", "CREATED", "BY", "REVOKED"],
+          tokens.map((t) => [
+            t.id,
+            t.role,
+            t.name,
+            t.server ? "yes" : "",
+            t.createdAt,
+            t.createdBy,
+            t.revokedAt,
+          ]),
         ),
   );
 }
@@ -77,6 +98,7 @@ function renderToken(token: TokenInfo): string {
     ["role", token.role],
     ["tenant", token.tenant],
     ["name", token.name],
+    ["server", token.server ? "yes: may create tokens in other tenants" : "no"],
     ["createdAt", token.createdAt],
     ["createdBy", token.createdBy],
     ["revokedAt", token.revokedAt],
