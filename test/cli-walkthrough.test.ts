@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localActor, parseDefinitionText } from "../src/index.js";
+import { fencedBlocks, shellLines } from "./support/doc-commands.js";
 import { freePort } from "./support/free-port.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -301,31 +302,23 @@ function readWalkthrough(markdown: string): { steps: Step[]; otherLines: string[
   const steps: Step[] = [];
   const otherLines: string[] = [];
   let previous: { language: string; steps: Step[] } | undefined;
-  for (const [, language = "", body = ""] of markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)) {
+  for (const { language, body } of fencedBlocks(markdown)) {
     if (language === "text" && previous?.language === "sh") {
       const last = previous.steps.at(-1);
       if (last !== undefined) last.sample = body;
     }
     const blockSteps: Step[] = [];
     if (language === "sh") {
-      for (const line of body.split("\n").map((text) => text.trim())) {
-        if (line === "" || line.startsWith("#")) continue;
-        const command = /^npx strata (.*)$/.exec(line)?.[1];
-        if (command === undefined) otherLines.push(line);
-        else blockSteps.push({ line: command, args: splitWords(command) });
+      for (const { line, words } of shellLines(body)) {
+        if (words[0] === "npx" && words[1] === "strata")
+          blockSteps.push({ line: line.replace(/^npx strata /, ""), args: words.slice(2) });
+        else otherLines.push(line);
       }
     }
     steps.push(...blockSteps);
     previous = { language, steps: blockSteps };
   }
   return { steps, otherLines };
-}
-
-/** Splits a command line into words the way a POSIX shell does for plain and quoted words. */
-function splitWords(line: string): string[] {
-  return [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map(
-    (match) => match[1] ?? match[2] ?? match[3] ?? "",
-  );
 }
 
 /**

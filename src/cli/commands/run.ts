@@ -31,6 +31,7 @@ interface ListFlags {
   kind: RunKind | "all";
   status?: RunStatus;
   limit: number;
+  quiet?: boolean;
 }
 
 /** How many runs `run list` prints when `--limit` is not given: the newest page. */
@@ -117,6 +118,10 @@ function addListCommand(run: Command, runner: CommandRunner): void {
     )
     .addOption(new Option("--status <status>", "only runs in this status").choices(RUN_STATUSES))
     .option("--limit <n>", "at most this many runs, the newest", positiveInteger, DEFAULT_RUN_LIMIT)
+    .option(
+      "-q, --quiet",
+      'print only the runs\' ids, one per line (for scripts: strata replay "$(strata run list -q --limit 1)")',
+    )
     .action((flags: ListFlags, command: Command) =>
       runner.run(command, (context) => listRuns(context, flags)),
     );
@@ -153,6 +158,10 @@ async function listRuns({ backend, output }: CommandContext, flags: ListFlags): 
   if (flags.status !== undefined) options.status = flags.status;
   const page = await backend.runs.list(options);
   const runs = page.items;
+  if (flags.quiet === true && !output.json) {
+    output.result(runs, () => runs.map((run) => run.id).join("\n"));
+    return;
+  }
   const keys = output.json
     ? new Map<string, string>()
     : await workflowKeys(
