@@ -208,6 +208,34 @@ describe.each(DIALECTS)("audit export on %s", (dialect) => {
     });
   });
 
+  it("carries reviews and named actors with their tokens, and fails an edited actorTokenId", async () => {
+    // A reviewed publish in a tenant of its own, its people speaking with tokens (issue 18).
+    const services = strata.serviceLayer;
+    const tenantId = uniqueTenant();
+    const ann = { tenantId, actor: "ann", actorTokenId: "tok_ann" };
+    const rita = { tenantId, actor: "rita", actorTokenId: "tok_rita" };
+    await services.workflows.create(ann, { key: "loan", definition: flow("r1") });
+    await services.workflows.setPolicy(ann, "loan", { review: { required: true } });
+    await services.reviews.add(rita, "loan", { decision: "approve", revision: 1, note: "ok" });
+    await services.publisher.publish(ann, "loan", { revision: 1 });
+    const reviewed = await services.audit.export(ann);
+    const published = reviewed.events.find((event) => event.action === "version.published");
+    expect(published).toMatchObject({
+      actor: "ann",
+      actorTokenId: "tok_ann",
+      after: { approvedBy: [{ actor: "rita", note: "ok" }] },
+    });
+    expect(reviewed.events.find((e) => e.action === "review.approved")).toMatchObject({
+      actor: "rita",
+      actorTokenId: "tok_rita",
+    });
+    expect(verify(reviewed)).toMatchObject({ ok: true });
+    const tampered = copy(reviewed);
+    const event = tampered.events.find((e) => e.action === "review.approved");
+    if (event !== undefined) event.actorTokenId = "tok_ann";
+    expect(verify(tampered)).toMatchObject({ ok: false });
+  });
+
   it("exports over HTTP for a viewer of the tenant, and nothing of another tenant", async () => {
     const app: FastifyInstance = await createApp({ services: strata.serviceLayer, rateLimit: 0 });
     try {
