@@ -1,7 +1,7 @@
 /**
  * `strata workflow policy --require-review`, `strata review request|approve|reject|list` and
  * what `draft show`, `publish`, `versions` and `version show` say about a review (issue 18),
- * in local mode on a SQLite file, with two people: ann edits, rita reviews.
+ * in local mode on a SQLite file and on PostgreSQL, with two people: ann edits, rita reviews.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,25 +9,32 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Draft, Review, Version, Workflow } from "../src/index.js";
 import { localCli } from "./support/local-cli.js";
+import { DIALECTS, createTestDatabase } from "./support/test-stores.js";
+import type { TestDatabase } from "./support/test-stores.js";
 
 const flow = (tag: string) =>
   JSON.stringify({ start: "done", nodes: { done: { type: "end", output: { tag: `'${tag}'` } } } });
 
-describe("strata review", () => {
+describe.each(DIALECTS)("strata review on %s", (dialect) => {
   let dir: string;
-  const place = () => ({ cwd: dir, db: join(dir, "strata.db") });
+  let database: TestDatabase;
+  const place = () => ({ cwd: dir, db: database.location });
   const ann = localCli(place, "ann");
   const rita = localCli(place, "rita");
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), "strata-review-"));
+    database = await createTestDatabase(dialect);
     writeFileSync(join(dir, "v1.json"), flow("one"));
     writeFileSync(join(dir, "v2.json"), flow("two"));
     writeFileSync(join(dir, "v3.json"), flow("three"));
     await ann.ok("workflow", "create", "loan", "--file", "v1.json");
     await ann.ok("publish", "loan");
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await database.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("sets the policy with --require-review and --approvals, and clears it with --no-review", async () => {
     const set = await ann.json<Workflow>(

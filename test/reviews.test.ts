@@ -7,9 +7,10 @@
 import type { LightMyRequestResponse } from "fastify";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Actor, AuditEvent, Draft, Review, Version, Workflow } from "../src/index.js";
-import { createServices } from "../src/services/strata-services.js";
 import { GENESIS_HASH, chainHash } from "../src/core/audit-chain.js";
+import { createServices } from "../src/services/strata-services.js";
 import { useInProcessApi } from "./support/in-process-api.js";
+import { ManualClock } from "./support/manual-clock.js";
 import { openAfterOlderStrata } from "./support/older-database.js";
 import { DIALECTS, createTestDatabase, uniqueTenant } from "./support/test-stores.js";
 
@@ -276,6 +277,21 @@ describe.each(DIALECTS)("reviews on %s", (dialect) => {
     ok(await publish("pat", "reject", 2), 201);
   });
 
+  it("counts a person's last decision by the order given, not by the clocks", async () => {
+    await prepare("clocks", { required: true });
+    // Two processes whose clocks disagree: the rejection is given last, stamped earlier.
+    const clock = new ManualClock(Date.parse("2030-01-01T00:00:00.000Z"));
+    const behind = createServices(api.store, { clock });
+    const rob = { ...ctx, actor: "rob", actorTokenId: null };
+    await behind.reviews.add(rob, "clocks", { decision: "approve", revision: 2 });
+    clock.advance(-3_600_000);
+    await behind.reviews.add(rob, "clocks", { decision: "reject", revision: 2, note: "no" });
+    const state = (await draftOf("clocks")).review;
+    expect(state.rejectedBy.map((r) => r.actor)).toEqual(["rob"]);
+    expect(state.approvedBy).toEqual([]);
+    problem(await publish("pat", "clocks", 2), 409, "approval_required");
+  });
+
   it("drops the draft's reviews when it is reverted or discarded", async () => {
     await prepare("drop", { required: true });
     ok(await review("rita", "drop", { decision: "approve", revision: 2 }), 201);
@@ -372,6 +388,15 @@ describe.each(DIALECTS)("migration 0011 on %s", (dialect) => {
          'ann', '2026-01-01', 'bob')`,
       `INSERT INTO tokens (tenant_id, id, role, name, secret_hash, created_at, created_by)
        VALUES ('t', 'tok_a', 'editor', NULL, 'x', '2026-01-01', 'a')`,
+      // Edited before the upgrade by alice's token, which was recorded by its id then.
+      `INSERT INTO workflows (tenant_id, id, key, name, status, created_at, created_by, updated_at)
+       VALUES ('t', 'wf2', 'older', 'older', 'active', '2026-01-01', 'a', '2026-01-01')`,
+      `INSERT INTO versions (tenant_id, id, workflow_id, number, definition, hash, revision,
+         created_at, created_by, updated_at, last_edited_by)
+       VALUES ('t', 'd2', 'wf2', NULL, '{"start":"done","nodes":{"done":{"type":"end"}}}', 'h2', 3,
+         '2026-01-01', 'token:tok_b', '2026-01-01', 'token:tok_b')`,
+      `INSERT INTO tokens (tenant_id, id, role, name, secret_hash, created_at, created_by)
+       VALUES ('t', 'tok_b', 'publisher', 'alice', 'y', '2026-01-01', 'a')`,
       `INSERT INTO audit_events (tenant_id, seq, id, at, actor, action, workflow_id, subject_id,
          before, after, prev_hash, hash)
        VALUES ('t', 1, 'evt_1', '${event.at}', 'token:tok_a', 'draft.saved', 'wf', 'd1', 'null',
@@ -383,7 +408,15 @@ describe.each(DIALECTS)("migration 0011 on %s", (dialect) => {
       const ctx = { tenantId: "t", actor: "root" };
       expect((await services.tokens.list(ctx)).map((t) => [t.id, t.role])).toEqual([
         ["tok_a", "editor"],
+        ["tok_b", "publisher"],
       ]);
+      // alice, now recorded by name, is still the token that edited it: no self-approval.
+      await expect(
+        services.reviews.add({ ...ctx, actor: "alice", actorTokenId: "tok_b" }, "older", {
+          decision: "approve",
+          revision: 3,
+        }),
+      ).rejects.toMatchObject({ code: "self_approval" });
       expect((await services.tokens.create(ctx, { role: "reviewer", name: "rita" })).role).toBe(
         "reviewer",
       );

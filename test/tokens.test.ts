@@ -66,4 +66,23 @@ describe.each(DIALECTS)("tokens on %s", (dialect) => {
       code: "not_found",
     });
   });
+
+  it("keeps one spelling per name, refuses invisible characters, and ignores old bad names", async () => {
+    const strata = Strata.fromStore(store, { tenant: uniqueTenant(), actor: "root" });
+    const decomposed = await strata.tokens.create({ role: "viewer", name: "Rene\u0301" });
+    expect(decomposed.name).toBe("Ren\u00e9"); // NFC: the same person however it was typed
+    for (const name of ["ali\u200bce", "  ", "token:tok_x", "strata:guard"]) {
+      await expect(strata.tokens.create({ role: "viewer", name }), name).rejects.toMatchObject({
+        code: "validation_failed",
+      });
+    }
+    // A name stored before names were checked, that passes for an unnamed token: not used.
+    const old = await strata.tokens.create({ role: "editor" });
+    await store.db
+      .updateTable("tokens")
+      .set({ name: "token:tok_someone_else" })
+      .where("id", "=", old.id)
+      .execute();
+    expect(await strata.tokens.authenticate(old.token)).toMatchObject({ name: null });
+  });
 });

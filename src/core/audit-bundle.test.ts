@@ -147,6 +147,17 @@ describe("verifyAuditBundle", () => {
 });
 
 describe("parseAuditBundle", () => {
+  it("reads a bundle from before tokens had names (no actorTokenId), and does not change it", () => {
+    const old = roundTrip(bundle()) as { events: Array<Record<string, unknown>> };
+    // Events without a token hash as before; drop the field as an older export had no such field.
+    for (const event of old.events) if (event.actorTokenId === null) delete event.actorTokenId;
+    const frozen = JSON.parse(JSON.stringify(old), (_key, value: unknown) =>
+      typeof value === "object" && value !== null ? Object.freeze(value) : value,
+    ) as unknown;
+    const parsed = parseAuditBundle(frozen);
+    expect(verifyAuditBundle(parsed)).toMatchObject({ ok: true });
+  });
+
   /** The `validation_failed` error parsing `value` throws, as `{path, message}`. */
   function problem(value: unknown): { path: string; message: string } {
     try {

@@ -78,6 +78,8 @@ export interface Review {
   actorTokenId: string | null;
   note: string | null;
   at: string;
+  /** Its place among the draft's reviews (the order they were given in). */
+  seq: number;
   /** True when the draft has moved on since: an approval of an older revision counts no more. */
   stale: boolean;
 }

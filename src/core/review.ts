@@ -19,7 +19,7 @@ export interface ReviewedDraft {
 
 /**
  * Where `draft`'s review stands under `policy`, given its reviews (any order). Each person's
- * latest approval or rejection of the current revision counts; an approval by someone who
+ * latest approval or rejection of the current revision counts (by `seq`, the order given); an approval by someone who
  * edited the draft never does. A rejection of the current revision blocks a publish that needs
  * review until a save makes a new revision.
  */
@@ -30,7 +30,7 @@ export function reviewState(
 ): ReviewState {
   const latest = new Map<string, Review>();
   let staleApprovals = 0;
-  for (const review of [...reviews].sort(byTime)) {
+  for (const review of [...reviews].sort((a, b) => a.seq - b.seq)) {
     if (review.decision === "request") continue;
     if (review.revision !== draft.revision) {
       if (review.decision === "approve") staleApprovals++;
@@ -43,7 +43,7 @@ export function reviewState(
   for (const review of latest.values()) {
     const approval = { actor: review.actor, at: review.at, note: review.note };
     if (review.decision === "reject") rejectedBy.push(approval);
-    else if (!draft.editors.includes(review.actor)) approvedBy.push(approval);
+    else if (!editedBy(draft.editors, review)) approvedBy.push(approval);
   }
   const blocked = policy.required
     ? blockedBy(policy, draft, approvedBy, rejectedBy, staleApprovals)
@@ -122,8 +122,21 @@ export function withEditor(editors: readonly string[], actor: string): string[] 
   return editors.includes(actor) ? [...editors] : [...editors, actor];
 }
 
-function byTime(a: Review, b: Review): number {
-  return a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+/**
+ * Whether an actor is among a draft's editors: by name, or by the token they speak with (an
+ * edit made before tokens had names was recorded as `token:<id>`, and so was one made with a
+ * token without a name).
+ */
+export function editedBy(
+  editors: readonly string[],
+  who: { actor: string; actorTokenId?: string | null },
+): boolean {
+  if (editors.includes(who.actor)) return true;
+  return (
+    who.actorTokenId !== undefined &&
+    who.actorTokenId !== null &&
+    editors.includes(`token:${who.actorTokenId}`)
+  );
 }
 
 function listOf(names: readonly string[]): string {

@@ -88,14 +88,13 @@ export class DraftService {
 
   /** The open draft with its validation problems; `not_found` when there is none. */
   async show(ctx: CallContext, ref: string): Promise<Draft> {
-    const workflow = await requireWorkflow(this.deps.store.db, ctx.tenantId, ref);
-    const draft = await findDraft(this.deps.store.db, ctx.tenantId, workflow.id);
-    if (draft === undefined) throw noDraft(workflow.key);
-    return toDraft(
-      draft,
-      workflow,
-      await listReviewRows(this.deps.store.db, ctx.tenantId, draft.id),
-    );
+    // One snapshot: a save between reading the draft and its reviews would mix two states.
+    return this.deps.store.readSnapshot(async (db) => {
+      const workflow = await requireWorkflow(db, ctx.tenantId, ref);
+      const draft = await findDraft(db, ctx.tenantId, workflow.id);
+      if (draft === undefined) throw noDraft(workflow.key);
+      return toDraft(draft, workflow, await listReviewRows(db, ctx.tenantId, draft.id));
+    });
   }
 
   /** The draft as the current transaction leaves it: what a change returns. */

@@ -6,9 +6,9 @@
 import { StrataError } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 import type { Review, ReviewDecision } from "../core/model.js";
-import { APPROVING_ROLES, draftEditors } from "../core/review.js";
+import { APPROVING_ROLES, draftEditors, editedBy } from "../core/review.js";
 import { appendAuditEvent } from "../store/audit-rows.js";
-import { insertReview, listReviewRows, toReview } from "../store/review-rows.js";
+import { insertReview, listReviewRows, nextReviewSeq, toReview } from "../store/review-rows.js";
 import { findDraft } from "../store/version-rows.js";
 import { runChange } from "./deps.js";
 import type { CallContext, ServiceDeps } from "./deps.js";
@@ -77,7 +77,7 @@ export class ReviewService {
       const { workflow, draft } = await this.drafts.lockDraft(trx, ctx, ref, undefined);
       if (input.revision !== draft.revision) throw revisionMismatch(input.revision, draft.revision);
       const editors = draftEditors(draft);
-      if (input.decision === "approve" && editors.includes(ctx.actor)) {
+      if (input.decision === "approve" && editedBy(editors, ctx)) {
         throw new StrataError(
           "self_approval",
           `${ctx.actor} edited this draft of ${workflow.key}, so cannot approve it: an approval must ` +
@@ -91,6 +91,7 @@ export class ReviewService {
         id,
         workflow_id: workflow.id,
         version_id: draft.id,
+        seq: await nextReviewSeq(trx, ctx.tenantId, draft.id),
         revision: draft.revision,
         decision: input.decision,
         actor: ctx.actor,

@@ -248,7 +248,9 @@ export class TokenService {
       tokenId: row.id,
       tenantId: row.tenant_id,
       role: row.role,
-      name: row.name,
+      // A name stored before names were checked that would not pass now (empty, `token:…`)
+      // is not used as an actor: the token speaks as `token:<id>`.
+      name: row.name !== null && isValidName(row.name) ? row.name : null,
       server: Number(row.server) === 1,
     };
   }
@@ -260,14 +262,15 @@ export class TokenService {
  * `strata:…` for automation), so a name never passes for either.
  */
 export function checkName(given: string): string {
-  const name = given.trim();
+  // One spelling per name: composed (NFC), so two ways to write "é" are one person.
+  const name = given.normalize("NFC").trim();
   const problem =
     name === ""
       ? "is empty"
       : name.length > 200
         ? "is longer than 200 characters"
-        : /\p{Cc}/u.test(name)
-          ? "holds a control character"
+        : /[\p{Cc}\p{Cf}]/u.test(name)
+          ? "holds a control or invisible formatting character"
           : /^(token|strata):/i.test(name)
             ? "starts with token: or strata:, which name tokens without a name and Strata's own automation"
             : null;
@@ -276,6 +279,14 @@ export function checkName(given: string): string {
     "validation_failed",
     `the token's name ${problem}; give the name of the person or service it is for, such as alice or billing-service`,
   );
+}
+
+function isValidName(name: string): boolean {
+  try {
+    return checkName(name) === name;
+  } catch {
+    return false;
+  }
 }
 
 /** Built only when thrown: capturing a stack costs more than the rest of a good request. */

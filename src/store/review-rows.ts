@@ -16,7 +16,22 @@ export async function insertReview(
   await trx.insertInto("reviews").values(row).execute();
 }
 
-/** The reviews of one draft or version, oldest first (a draft has a handful). */
+/** The next review's `seq` for a draft; call it under the draft's lock. */
+export async function nextReviewSeq(
+  trx: StoreTransaction,
+  tenantId: string,
+  versionId: string,
+): Promise<number> {
+  const row = await trx
+    .selectFrom("reviews")
+    .select((eb) => eb.fn.max("seq").as("last"))
+    .where("tenant_id", "=", tenantId)
+    .where("version_id", "=", versionId)
+    .executeTakeFirst();
+  return Number(row?.last ?? 0) + 1;
+}
+
+/** The reviews of one draft or version, in the order they were given (a draft has a handful). */
 export async function listReviewRows(
   q: Executor,
   tenantId: string,
@@ -27,8 +42,7 @@ export async function listReviewRows(
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("version_id", "=", versionId)
-    .orderBy("at")
-    .orderBy("id")
+    .orderBy("seq")
     .execute();
 }
 
@@ -58,6 +72,7 @@ export function toReview(row: ReviewRow, revision: number): Review {
     actorTokenId: row.actor_token_id,
     note: row.note,
     at: row.at,
+    seq: Number(row.seq),
     stale: row.revision !== revision,
   };
 }

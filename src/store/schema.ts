@@ -50,6 +50,8 @@ export interface ReviewsTable {
   id: string;
   workflow_id: string;
   version_id: string;
+  /** Its place among the draft's reviews, given under the draft's lock. */
+  seq: number;
   revision: number;
   decision: "request" | "approve" | "reject";
   actor: string;

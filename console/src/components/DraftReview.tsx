@@ -24,7 +24,7 @@ interface Props {
   draft: Draft;
   /** Whether the editor holds changes not saved yet (those are not what is reviewed). */
   dirty: boolean;
-  /** Called with the draft as it stands after a review, its `review` brought up to date. */
+  /** Called with the draft as it stands after a review (its `review` brought up to date). */
   onReviewed: (draft: Draft) => void;
 }
 
@@ -42,7 +42,7 @@ export function DraftReview({ base, liveVersion, draft, dirty, onReviewed }: Pro
   const reviews = useApi(`reviews:${base}:${draft.revision}:${draft.updatedAt}`, () =>
     call<Review[]>("GET", `${base}/draft/reviews`),
   );
-  const diff = useApi(`review-diff:${base}:${draft.revision}`, () =>
+  const diff = useApi(`review-diff:${base}:${draft.revision}:${liveVersion ?? "none"}`, () =>
     liveVersion === null
       ? Promise.resolve(null)
       : call<VersionDiff>("GET", `${base}/diff?from=live&to=draft`),

@@ -321,7 +321,12 @@ function DraftEditor({ base, workflow, initial, onGone }: EditorProps) {
         liveVersion={workflow.liveVersion}
         draft={saved}
         dirty={dirty}
-        onReviewed={setSaved}
+        onReviewed={(draft) => {
+          // Only the review moved, if the draft is still the revision this page holds; if
+          // someone saved meanwhile, this page's revision is stale (and its text not theirs).
+          if (draft.revision === saved.revision) setSaved({ ...saved, review: draft.review });
+          else setStale(true);
+        }}
       />
       <DraftPublish
         base={base}

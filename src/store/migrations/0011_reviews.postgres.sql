@@ -5,6 +5,9 @@ CREATE TABLE reviews (
   id             TEXT NOT NULL,
   workflow_id    TEXT NOT NULL,
   version_id     TEXT NOT NULL,
+  -- The review's place among the draft's, given under the draft's lock: what a person decided
+  -- last is the one with the highest seq, whatever the clocks of the processes said.
+  seq            INTEGER NOT NULL,
   revision       INTEGER NOT NULL,
   decision       TEXT NOT NULL CHECK (decision IN ('request', 'approve', 'reject')),
   actor          TEXT NOT NULL,
@@ -12,9 +15,9 @@ CREATE TABLE reviews (
   note           TEXT,
   at             TEXT NOT NULL,
   PRIMARY KEY (tenant_id, id),
-  FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id)
+  FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id),
+  UNIQUE (tenant_id, version_id, seq)
 );
-CREATE INDEX reviews_of_version ON reviews (tenant_id, version_id, at, id);
 
 ALTER TABLE versions ADD COLUMN editors TEXT;
 ALTER TABLE versions ADD COLUMN approved_by TEXT;

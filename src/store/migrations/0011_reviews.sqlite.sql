@@ -9,6 +9,9 @@ CREATE TABLE reviews (
   id             TEXT NOT NULL,
   workflow_id    TEXT NOT NULL,
   version_id     TEXT NOT NULL,
+  -- The review's place among the draft's, given under the draft's lock: what a person decided
+  -- last is the one with the highest seq, whatever the clocks of the processes said.
+  seq            INTEGER NOT NULL,
   revision       INTEGER NOT NULL,
   decision       TEXT NOT NULL CHECK (decision IN ('request', 'approve', 'reject')),
   actor          TEXT NOT NULL,
@@ -16,9 +19,9 @@ CREATE TABLE reviews (
   note           TEXT,
   at             TEXT NOT NULL,
   PRIMARY KEY (tenant_id, id),
-  FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id)
+  FOREIGN KEY (tenant_id, version_id) REFERENCES versions (tenant_id, id),
+  UNIQUE (tenant_id, version_id, seq)
 );
-CREATE INDEX reviews_of_version ON reviews (tenant_id, version_id, at, id);
 
 -- Who edited the draft since it was opened (JSON array of actors, the opener first), so that
 -- none of them approves it; and, once published, the approvals the publish consumed.
