@@ -96,7 +96,10 @@ export function DraftReview({ base, liveVersion, draft, dirty, onReviewed }: Pro
             {review.staleApprovals} approval(s) of an earlier revision no longer count.
           </li>
         )}
-        <li className="muted">Edited by {review.editors.join(", ")}: none of them may approve.</li>
+        <li className="muted">
+          Edited by {review.editors.join(", ")}, who may not approve it: an approval comes from
+          someone else.
+        </li>
       </ul>
       <h3>
         What is reviewed: revision {draft.revision} against{" "}
