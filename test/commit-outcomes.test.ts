@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Strata } from "../src/index.js";
-import { claimDueRuns } from "../src/store/queries/claim-due-runs.js";
+import { CLAIMED_COLUMNS, claimDueRuns } from "../src/store/queries/claim-due-runs.js";
 import { outcomeStatements, outcomesInOneStatement } from "../src/store/queries/commit-outcomes.js";
 import type { OutcomeWrite } from "../src/store/queries/commit-outcomes.js";
 import type { Store } from "../src/store/store.js";
@@ -49,7 +49,15 @@ describe.each(DIALECTS)("committing outcomes on %s", (dialect) => {
     const now = new Date(Date.now() + 1_000).toISOString();
     const lease = new Date(Date.now() + 120_000).toISOString();
     const [claimed] = ours(await claim(now, lease));
-    expect(claimed).toMatchObject({ lease_owner: owner, lease_until: lease });
+    expect(claimed).toMatchObject({ id: run.id, rev: 0 }); // a claim does not bump the revision
+    const leased = await store.db
+      .selectFrom("runs")
+      .select(["lease_owner", "lease_until"])
+      .where("id", "=", run.id)
+      .executeTakeFirstOrThrow();
+    expect(leased).toEqual({ lease_owner: owner, lease_until: lease });
+    // The claim answers only what an attempt reads (issue 16), not the whole row.
+    expect(Object.keys(claimed ?? {}).sort()).toEqual([...CLAIMED_COLUMNS].sort());
     // Held by that lease: the same owner's next claim, before it ends, does not take it again.
     expect(ours(await claim(now, lease))).toEqual([]);
   });

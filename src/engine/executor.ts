@@ -28,6 +28,7 @@ import type {
 } from "../core/interpreter/index.js";
 import type { Run, RunKind, RunRoute } from "../core/model.js";
 import { claimDueRuns } from "../store/queries/claim-due-runs.js";
+import type { ClaimedRow } from "../store/queries/claim-due-runs.js";
 import { outcomeStatements, outcomesInFewStatements } from "../store/queries/commit-outcomes.js";
 import type { OutcomeColumns, OutcomeWrite } from "../store/queries/commit-outcomes.js";
 import { findRun, insertRunQueries, insertRuns, updateRunAtRev } from "../store/run-rows.js";
@@ -65,7 +66,7 @@ const RENEW_CHUNK = 500;
 export const DEFAULT_LEASE_MS = 60_000;
 
 /** A run leased to this process by {@link Executor.claim}, to hand to {@link Executor.work}. */
-export type ClaimedRun = RunRow;
+export type ClaimedRun = ClaimedRow;
 
 /** What the executor needs. */
 export interface ExecutorOptions {
@@ -140,7 +141,7 @@ export class Executor {
   /** Attempts running here, by run (a set: a run reclaimed here after its lease ran out). */
   readonly #inflight = new Map<string, Set<AttemptControl>>();
   /** The claimed rows whose task is running here: the leases {@link #renewLeases} extends. */
-  readonly #leased = new Set<RunRow>();
+  readonly #leased = new Set<ClaimedRow>();
   /** The one timer that extends them, while there are any. */
   #leaseTimer: NodeJS.Timeout | undefined;
   readonly #dueListeners = new Set<() => void>();
@@ -242,7 +243,7 @@ export class Executor {
     return () => this.#transitionListeners.delete(listener);
   }
 
-  #emit(row: RunRow, from: Run["status"] | null, to: Run["status"] | undefined): void {
+  #emit(row: ClaimedRow, from: Run["status"] | null, to: Run["status"] | undefined): void {
     if (to === undefined || to === from) return;
     const transition = {
       tenantId: row.tenant_id,
@@ -432,7 +433,7 @@ export class Executor {
    * something unexpected) would otherwise be claimed again every lease, its task called again
    * each time. It fails instead, with the cause, and the error is reported.
    */
-  async #failStuck(row: RunRow, error: unknown): Promise<void> {
+  async #failStuck(row: ClaimedRow, error: unknown): Promise<void> {
     // The database being away says nothing about the run: leave it to the next claim (the
     // worker loop reports the outage itself).
     if (isStrataError(error, "store_unavailable")) return;
@@ -470,7 +471,7 @@ export class Executor {
     if (failed) this.#emit(row, row.status, "failed");
   }
 
-  async #process(row: RunRow, onAttempted?: () => void): Promise<void> {
+  async #process(row: ClaimedRow, onAttempted?: () => void): Promise<void> {
     let told = false;
     const attempted = (): void => {
       if (told) return;
@@ -484,7 +485,7 @@ export class Executor {
     }
   }
 
-  async #attempt(row: RunRow, onAttempted: () => void): Promise<void> {
+  async #attempt(row: ClaimedRow, onAttempted: () => void): Promise<void> {
     const snapshot = JSON.parse(row.snapshot) as RunSnapshot;
     const pending = snapshot.pending;
     // Compile before calling a handler: a run that cannot continue fails before its effect.
@@ -543,7 +544,7 @@ export class Executor {
    * after a beat is extended by the next, well before its lease runs out. If this process
    * dies, the beats stop and the leases run out.
    */
-  #holdLease(row: RunRow): void {
+  #holdLease(row: ClaimedRow): void {
     this.#leased.add(row);
     if (this.#leaseTimer !== undefined) return;
     this.#leaseTimer = setInterval(
@@ -553,7 +554,7 @@ export class Executor {
     this.#leaseTimer.unref();
   }
 
-  #releaseLease(row: RunRow): void {
+  #releaseLease(row: ClaimedRow): void {
     this.#leased.delete(row);
     if (this.#leased.size > 0 || this.#leaseTimer === undefined) return;
     clearInterval(this.#leaseTimer);
@@ -588,7 +589,7 @@ export class Executor {
 
   async #advanceRow(
     q: Executor_,
-    row: RunRow,
+    row: ClaimedRow,
     snapshot: RunSnapshot,
     event: RunEvent,
     now: Date,
@@ -658,7 +659,7 @@ export class Executor {
   }
 
   /** `q` must be the transaction when one is open: on SQLite it holds the only connection. */
-  async #compileRow(q: Executor_, row: RunRow): Promise<CompiledDefinition> {
+  async #compileRow(q: Executor_, row: ClaimedRow): Promise<CompiledDefinition> {
     // Rows written before issue 17 carry their version's hash too.
     const hash =
       row.definition_hash !== ""

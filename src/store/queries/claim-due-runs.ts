@@ -18,9 +18,34 @@ import type { CompiledQuery, Kysely } from "kysely";
 import { LruCache } from "../../core/lru-cache.js";
 import type { DialectName } from "../store.js";
 import type { StrataSchema } from "../schema.js";
-import { RUN_COLUMNS } from "../run-rows.js";
 import type { RunRow } from "../run-rows.js";
 import { prepared } from "./prepared.js";
+
+/**
+ * The columns an attempt reads: what it runs (snapshot, definition), how it commits (key,
+ * revision, trace and start time) and what it reports (workflow, version, kind, status).
+ * Returning the rest too (input, route, output, idempotency key…) was most of each claimed
+ * row, copied to the worker for nothing (issue 16).
+ */
+export const CLAIMED_COLUMNS = [
+  "tenant_id",
+  "id",
+  "workflow_id",
+  "version_id",
+  "draft_id",
+  "version_number",
+  "kind",
+  "status",
+  "definition_hash",
+  "draft_definition",
+  "snapshot",
+  "trace",
+  "rev",
+  "created_at",
+] as const satisfies readonly (keyof RunRow)[];
+
+/** A claimed run: the columns of {@link CLAIMED_COLUMNS}. */
+export type ClaimedRow = Pick<RunRow, (typeof CLAIMED_COLUMNS)[number]>;
 
 /** The claim's per-call values, as placeholders while its text is compiled once. */
 const NOW = "\u0000strata:now";
@@ -28,7 +53,7 @@ const LEASE_UNTIL = "\u0000strata:lease-until";
 
 /** A compiled claim, and where its per-call values go among its parameters. */
 interface ClaimTemplate {
-  query: CompiledQuery<RunRow>;
+  query: CompiledQuery<ClaimedRow>;
   nowAt: number[];
   leaseUntilAt: number[];
 }
@@ -51,7 +76,7 @@ export async function claimDueRuns(
     limit: number;
     handlers: readonly string[];
   },
-): Promise<RunRow[]> {
+): Promise<ClaimedRow[]> {
   const key = [dialect, options.owner, options.limit, ...options.handlers].join("\u0000");
   let template = templates.get(key);
   if (template === undefined) {
@@ -61,7 +86,7 @@ export async function claimDueRuns(
   const parameters = [...template.query.parameters];
   for (const at of template.nowAt) parameters[at] = options.now;
   for (const at of template.leaseUntilAt) parameters[at] = options.leaseUntil;
-  return (await trx.executeQuery<RunRow>({ ...template.query, parameters })).rows;
+  return (await trx.executeQuery<ClaimedRow>({ ...template.query, parameters })).rows;
 }
 
 function compileClaim(
@@ -87,10 +112,10 @@ function compileClaim(
     .updateTable("runs")
     .set({ lease_owner: options.owner, lease_until: LEASE_UNTIL })
     .where((eb) => eb(eb.refTuple("tenant_id", "id"), "in", due.$asTuple("tenant_id", "id")))
-    .returning(RUN_COLUMNS)
+    .returning(CLAIMED_COLUMNS)
     .compile();
   // One text per process (its handlers are fixed): prepared once per connection.
-  const query = prepared(claim) as CompiledQuery<RunRow>;
+  const query = prepared(claim) as CompiledQuery<ClaimedRow>;
   const positions = (value: string) =>
     query.parameters.flatMap((parameter, at) => (parameter === value ? [at] : []));
   return { query, nowAt: positions(NOW), leaseUntilAt: positions(LEASE_UNTIL) };
