@@ -115,7 +115,8 @@ describe.each(DIALECTS)("backtests on %s", (dialect) => {
     expect(differentTarget.report?.changed).toBeGreaterThan(report.changed);
   });
 
-  it("filters by version, time and limit, and counts schema drift", async () => {
+  /** Saves the draft with an input schema that also requires `currency`: old runs drift. */
+  async function requireCurrencyInDraft(): Promise<void> {
     const strictSchema = {
       ...loan.inputSchema,
       required: ["amount", "applicant", "currency"],
@@ -126,6 +127,10 @@ describe.each(DIALECTS)("backtests on %s", (dialect) => {
       definition: { ...decisions(10_000), inputSchema: strictSchema },
       revision: draft.revision,
     });
+  }
+
+  it("filters by version, time and limit, and counts schema drift", async () => {
+    await requireCurrencyInDraft();
     const drift = await strata.backtests.run(
       (await strata.backtests.create("loan", { limit: 50, version: 1 })).id,
     );
@@ -154,16 +159,7 @@ describe.each(DIALECTS)("backtests on %s", (dialect) => {
   });
 
   it("uses the adapter registered from a run's version to the target, as replay does", async () => {
-    const strictSchema = {
-      ...loan.inputSchema,
-      required: ["amount", "applicant", "currency"],
-      properties: { ...(loan.inputSchema.properties as Json), currency: { type: "string" } },
-    };
-    const draft = await strata.drafts.show("loan");
-    await strata.drafts.save("loan", {
-      definition: { ...decisions(10_000), inputSchema: strictSchema },
-      revision: draft.revision,
-    });
+    await requireCurrencyInDraft();
     await strata.drafts.publish("loan", { force: true });
     const before = await strata.backtests.run(
       (await strata.backtests.create("loan", { target: 2, version: 1, limit: 30 })).id,

@@ -20,6 +20,7 @@ import type { BacktestsTable } from "../store/schema.js";
 import type { Selectable } from "kysely";
 import type { CallContext, ServiceDeps } from "./deps.js";
 import type { ReplayService } from "./replay-service.js";
+import { registeredAdaptersTo } from "./replay-service.js";
 import type { Page } from "./workflow-service.js";
 import { requireWorkflow, workflowFilter } from "./workflow-service.js";
 
@@ -400,23 +401,6 @@ async function* sourcePages(
       versionNumber: r.version_number,
     }));
   }
-}
-
-/** The input adapters registered to version `to`, by the version each adapts from. */
-async function registeredAdaptersTo(
-  q: Queries,
-  tenantId: string,
-  workflowId: string,
-  to: number,
-): Promise<Record<string, string>> {
-  const rows = await q
-    .selectFrom("input_adapters")
-    .select(["from_number", "expression"])
-    .where("tenant_id", "=", tenantId)
-    .where("workflow_id", "=", workflowId)
-    .where("to_number", "=", to)
-    .execute();
-  return Object.fromEntries(rows.map((r) => [String(r.from_number), r.expression]));
 }
 
 async function findBacktest(

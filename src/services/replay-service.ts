@@ -329,6 +329,23 @@ export async function findAdapter(
   return row?.expression;
 }
 
+/** The input adapters registered to version `to`, by the version each adapts from. */
+export async function registeredAdaptersTo(
+  q: Queries,
+  tenantId: string,
+  workflowId: string,
+  to: number,
+): Promise<Record<string, string>> {
+  const rows = await q
+    .selectFrom("input_adapters")
+    .select(["from_number", "expression"])
+    .where("tenant_id", "=", tenantId)
+    .where("workflow_id", "=", workflowId)
+    .where("to_number", "=", to)
+    .execute();
+  return Object.fromEntries(rows.map((r) => [String(r.from_number), r.expression]));
+}
+
 /** A run as replay reads it. */
 export function recordedRun(run: Run): RecordedRun {
   return {
